@@ -1,0 +1,56 @@
+"""Rows of the report's claims table.
+
+A claim pairs one sentence of the lecture with a number measured by the pipeline and a threshold that comes from
+mathematics or from a paper (never from our own last run). Compute rules put their claims in their metrics JSON
+under the key ``"claims"``; the report gathers every row and shows a failing claim as failing.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from typing import Any
+
+_OPS = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+}
+
+
+def claim(
+    text: str,
+    measured: float | int | str | bool,
+    op: str,
+    threshold: float | int | str | bool,
+    source: str,
+    *,
+    detail: str = "",
+) -> dict[str, Any]:
+    """Build one claims-table row; ``passed`` is ``measured op threshold`` (NaN never passes)."""
+    if op not in _OPS:
+        raise ValueError(f"unknown comparison {op!r}; use one of {sorted(_OPS)}")
+    if isinstance(measured, float) and math.isnan(measured):
+        passed = False
+    else:
+        passed = bool(_OPS[op](measured, threshold))
+    return {
+        "claim": text,
+        "measured": measured,
+        "op": op,
+        "threshold": threshold,
+        "source": source,
+        "passed": passed,
+        "detail": detail,
+    }
+
+
+def gather(metrics: dict[str, dict]) -> list[dict[str, Any]]:
+    """Flatten the claims of several metrics documents (name -> JSON) into rows tagged with their origin."""
+    rows = []
+    for name, doc in metrics.items():
+        for row in doc.get("claims", []):
+            rows.append({"metrics": name, **row})
+    return rows

@@ -1,0 +1,133 @@
+"""What every compute script needs: seeds, the torch device and threads, logs, NaN guards, atomic JSON."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import os
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def seed_everything(seed: int) -> np.random.Generator:
+    """Seed Python, NumPy and (if imported) torch; return a NumPy Generator for explicit use."""
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 -- libraries that still draw from the global state
+    if "torch" in sys.modules:
+        import torch
+
+        torch.manual_seed(seed)
+    return np.random.default_rng(seed)
+
+
+def torch_device(requested: str = "cpu", threads: int | None = None):
+    """Return the torch device named in config, set the CPU thread count, and make CPU runs deterministic.
+
+    ``cuda`` without a visible GPU is an error rather than a silent fall-back: the numbers would differ.
+    """
+    import torch
+
+    if threads:
+        torch.set_num_threads(int(threads))
+    if requested == "cuda":
+        if not torch.cuda.is_available():
+            raise RuntimeError(
+                "config device=cuda but torch sees no CUDA GPU: run with --config device=cpu, or install the CUDA"
+                " build of torch (envs/cuda/*.yaml)"
+            )
+        return torch.device("cuda")
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    return torch.device("cpu")
+
+
+def torch_generator(seed: int, device=None):
+    """A private torch.Generator, so one model's draws never depend on another's."""
+    import torch
+
+    g = torch.Generator(device=device or "cpu")
+    g.manual_seed(int(seed))
+    return g
+
+
+class NonFiniteLossError(FloatingPointError):
+    """Training produced NaN or inf; the job stops instead of saving a broken model."""
+
+
+def check_finite(value: float, *, what: str = "loss", step: int | None = None) -> float:
+    value = float(value)
+    if not math.isfinite(value):
+        where = f" at step {step}" if step is not None else ""
+        raise NonFiniteLossError(
+            f"{what} became {value}{where}: training diverged. Lower the learning rate or check the input scaling"
+            " in config/config.yaml; no output was written."
+        )
+    return value
+
+
+def write_json(obj: Any, path: str | Path) -> None:
+    """Write JSON atomically (temporary file, then rename): an interrupted job leaves no half-written output."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(json.dumps(to_jsonable(obj), indent=2, sort_keys=False) + "\n")
+    tmp.replace(path)
+
+
+def read_json(path: str | Path) -> Any:
+    return json.loads(Path(path).read_text())
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Convert NumPy scalars/arrays (and nested containers) to plain JSON types."""
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    return obj
+
+
+@contextlib.contextmanager
+def snakemake_job(smk):
+    """Run a ``script:`` body with stdout/stderr (tqdm, warnings, tracebacks) going to the rule's log file."""
+    log_path = Path(smk.log[0]) if len(smk.log) else None
+    if log_path is None:
+        yield
+        return
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        open(log_path, "w", buffering=1) as fh,
+        contextlib.redirect_stderr(fh),
+        contextlib.redirect_stdout(fh),
+    ):
+        logging.basicConfig(
+            stream=fh,
+            level=logging.INFO,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            force=True,
+        )
+        try:
+            yield
+        except BaseException:
+            import traceback
+
+            traceback.print_exc(file=fh)
+            raise
+
+
+def rule_threads(smk) -> int:
+    """The threads Snakemake granted this job (also exported as OMP/MKL variables by Snakemake)."""
+    return max(1, int(getattr(smk, "threads", 1) or os.cpu_count() or 1))

@@ -1,0 +1,81 @@
+"""Shared fixtures: the repository root, the official t10k files beside the checkout, a local HTTP mirror."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+T10K_DIR = REPO.parent / "shared" / "data" / "mnist-t10k"
+T10K_FILES = {
+    "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+    "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+}
+
+
+@pytest.fixture(scope="session")
+def t10k_dir() -> Path:
+    if not (T10K_DIR / "t10k-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"official t10k files not found in {T10K_DIR} (they sit beside the checkout in CI)")
+    return T10K_DIR
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep pytest output readable
+        pass
+
+
+@pytest.fixture
+def http_mirror():
+    """Start a file server on 127.0.0.1 for a folder; yields a function folder -> base URL. Stopped afterwards."""
+    servers = []
+
+    def serve(folder: Path) -> str:
+        handler = functools.partial(_QuietHandler, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def copy_repo(dest: Path) -> Path:
+    """Copy the working tree (no results, no .snakemake, no git) so a test can run the pipeline in isolation."""
+    ignore = shutil.ignore_patterns(
+        ".git",
+        "results",
+        ".snakemake",
+        ".venv",
+        "__pycache__",
+        "*.egg-info",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".whl",
+        ".gl",
+    )
+    shutil.copytree(REPO, dest, ignore=ignore)
+    (dest / "results").mkdir(exist_ok=True)
+    return dest
+
+
+def run_snakemake(workdir: Path, *args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
+    import os
+
+    cmd = [sys.executable, "-m", "snakemake", *args]
+    # jobs call `papermill` and `python` by name: put this interpreter's bin/ first, as an activated venv would
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+    }
+    return subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env)

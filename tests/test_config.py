@@ -1,0 +1,59 @@
+"""The JSON schema stops bad config early, with a message that names the key."""
+
+import copy
+
+import jsonschema
+import pytest
+import yaml
+
+from tests.conftest import REPO, copy_repo, run_snakemake
+
+SCHEMA = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+FULL = yaml.safe_load((REPO / "config/config.yaml").read_text())
+QUICK = yaml.safe_load((REPO / "config/quick.yaml").read_text())
+
+
+def merged(base, overlay):
+    out = copy.deepcopy(base)
+    for k, v in overlay.items():
+        out[k] = merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def test_shipped_configs_are_valid():
+    jsonschema.validate(FULL, SCHEMA)
+    jsonschema.validate(merged(FULL, QUICK), SCHEMA)
+    assert merged(FULL, QUICK)["profile"] == "quick"
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ({"device": "tpu"}, "'tpu' is not one of"),
+        ({"seed": -1}, "-1 is less than the minimum"),
+        ({"data": {"mnist": {"source": "torrent"}}}, "'torrent' is not one of"),
+        ({"data": {"n_train": 10}}, "10 is less than the minimum"),
+        ({"typo_key": 1}, "Additional properties are not allowed ('typo_key'"),
+    ],
+)
+def test_bad_values_are_rejected(change, fragment):
+    with pytest.raises(jsonschema.ValidationError, match=fragment.replace("(", r"\(").replace("[", r"\[")):
+        jsonschema.validate(merged(FULL, change), SCHEMA)
+
+
+@pytest.fixture(scope="module")
+def repo_copy(tmp_path_factory):
+    return copy_repo(tmp_path_factory.mktemp("cfg") / "repo")
+
+
+def test_snakemake_stops_on_bad_config_with_the_key_named(repo_copy):
+    res = run_snakemake(repo_copy, "-n", "--config", "device=tpu")
+    assert res.returncode != 0
+    out = res.stdout + res.stderr
+    assert "device" in out and "'tpu' is not one of ['cpu', 'cuda']" in out
+
+
+def test_quick_profile_overlay_is_applied(repo_copy):
+    res = run_snakemake(repo_copy, "-n", "--profile", "workflow/profiles/quick", "--cores", "2")
+    assert res.returncode == 0, res.stderr
+    assert "quick.yaml" in res.stdout + res.stderr

@@ -1,0 +1,50 @@
+# Last stage: one self-contained HTML report in lecture order, plus named targets for each chapter and figure.
+REPORT_FIGURES = [f["path"] for s in SECTIONS for f in s["figures"]]
+REPORT_TABLES = [t["path"] for s in SECTIONS for t in s["tables"]]
+REPORT_METRICS = [m for s in SECTIONS for m in s["metrics"]]
+
+
+rule report:
+    input:
+        figures=REPORT_FIGURES,
+        tables=REPORT_TABLES,
+        metrics=REPORT_METRICS,
+        captions=[
+            item["caption"] for s in SECTIONS for item in s["figures"] + s["tables"]
+        ],
+    output:
+        html="results/report.html",
+    log:
+        log_path("report"),
+    benchmark:
+        bench_path("report")
+    conda:
+        conda_env("notebook")
+    params:
+        sections=sorted(SECTIONS, key=lambda s: s["order"]),
+        config=config,
+    script:
+        "../scripts/build_report.py"
+
+
+# `snakemake --cores all chapter_data` rebuilds one chapter; `snakemake --cores all fig_data_mnist_samples`
+# one figure (the notebook that draws it runs; training rules are cached and never rerun for a figure).
+for _section in SECTIONS:
+
+    rule:
+        name:
+            f"chapter_{_section['key']}"
+        input:
+            [f["path"] for f in _section["figures"]]
+            + [t["path"] for t in _section["tables"]],
+        localrule: True
+
+
+for _fig in REPORT_FIGURES:
+
+    rule:
+        name:
+            f"fig_{Path(_fig).stem}"
+        input:
+            _fig,
+        localrule: True
