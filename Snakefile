@@ -11,6 +11,12 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 # chapters, in lecture order (each registers its report section)
+include: "workflow/rules/linear_ae.smk"
+include: "workflow/rules/ppca.smk"
+include: "workflow/rules/manifolds.smk"
+include: "workflow/rules/deep_ae.smk"
+include: "workflow/rules/helmholtz.smk"
+include: "workflow/rules/limits.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -1,0 +1,56 @@
+"""A small, shared minibatch trainer for the torch models: seeded shuffling, tqdm progress, NaN guard."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from aevq.runtime import check_finite
+
+
+def as_tensor(x: np.ndarray, device):
+    import torch
+
+    return torch.as_tensor(np.ascontiguousarray(x), dtype=torch.float32, device=device)
+
+
+def fit_minibatch(
+    loss_fn: Callable,
+    optimizer,
+    x,
+    *,
+    epochs: int,
+    batch_size: int,
+    generator,
+    desc: str = "train",
+    on_epoch_end: Callable[[int, float], None] | None = None,
+) -> list[float]:
+    """Minimise ``loss_fn(batch)`` (mean over the batch) by minibatch steps; return the mean loss per epoch.
+
+    ``x`` is a tensor on the training device; each epoch visits a fresh permutation drawn from ``generator`` (a
+    ``torch.Generator``), so a run is reproducible from its seed. A non-finite loss stops training with an error
+    rather than saving a broken model. ``on_epoch_end(epoch, mean_loss)`` may evaluate and record curves.
+    """
+    import torch
+
+    n = x.shape[0]
+    history = []
+    bar = tqdm(range(epochs), desc=desc, mininterval=2.0)
+    for epoch in bar:
+        order = torch.randperm(n, generator=generator, device=generator.device).to(x.device)
+        total = torch.zeros((), device=x.device)
+        for start in range(0, n, batch_size):
+            batch = x[order[start : start + batch_size]]
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(batch)
+            loss.backward()
+            optimizer.step()
+            total += loss.detach() * batch.shape[0]
+        mean = check_finite((total / n).item(), what=f"{desc} loss", step=epoch)
+        history.append(mean)
+        bar.set_postfix(loss=f"{mean:.5g}")
+        if on_epoch_end is not None:
+            on_epoch_end(epoch, mean)
+    return history
