@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import http.server
 import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -69,13 +71,37 @@ def copy_repo(dest: Path) -> Path:
     return dest
 
 
-def run_snakemake(workdir: Path, *args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
+def run_snakemake(
+    workdir: Path, *args: str, timeout: float = 1800, env: dict | None = None
+) -> subprocess.CompletedProcess:
     import os
 
     cmd = [sys.executable, "-m", "snakemake", *args]
     # jobs call `papermill` and `python` by name: put this interpreter's bin/ first, as an activated venv would
+    base = os.environ if env is None else env
     env = {
-        **os.environ,
-        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+        **base,
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), base.get("PATH", "")]),
     }
     return subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+QUICK = ("--profile", "workflow/profiles/quick", "--cores", "2")
+
+
+@dataclasses.dataclass
+class QuickBuild:
+    repo: Path
+    wall_s: float
+
+
+@pytest.fixture(scope="session")
+def quick_build(tmp_path_factory) -> QuickBuild:
+    """The quick profile built once per session with the local executor, in a copy of the repository (shared by the
+    end-to-end tests and the SLURM test, which compares its metrics against this run)."""
+    repo = copy_repo(tmp_path_factory.mktemp("e2e") / "repo")
+    start = time.monotonic()
+    res = run_snakemake(repo, *QUICK)
+    wall = time.monotonic() - start
+    assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-8000:]
+    return QuickBuild(repo, wall)

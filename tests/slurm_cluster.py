@@ -19,7 +19,7 @@ import subprocess
 import time
 from pathlib import Path
 
-BINARIES = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "scontrol", "sinfo")
+BINARIES = ("munged", "slurmctld", "slurmd", "sbatch", "srun", "squeue", "scontrol", "sinfo")
 PARTITION = "debug"
 # squeue forgets a finished job after MinJobAge seconds; the plugin's squeue status check needs it >= 120 s.
 MIN_JOB_AGE = 3600
@@ -60,7 +60,12 @@ class SlurmCluster:
         self.nodename = socket.gethostname().split(".")[0]
         self.conf = self.root / "slurm.conf"
         self.munge_socket = self.root / "munge" / "munge.socket.2"
-        self.env = {**os.environ, "SLURM_CONF": str(self.conf)}
+        self.bin = self.root / "bin"
+        self.env = {
+            **os.environ,
+            "SLURM_CONF": str(self.conf),
+            "PATH": os.pathsep.join([str(self.bin), os.environ.get("PATH", "")]),
+        }
 
     # -- configuration -------------------------------------------------------------------------------------------
     def write_config(self) -> None:
@@ -70,6 +75,12 @@ class SlurmCluster:
         key = self.root / "munge" / "munge.key"
         key.write_bytes(os.urandom(1024))
         os.chmod(key, 0o400)
+        # The jobstep plugin drops every SLURM_* variable (SLURM_CONF too) before its `srun` inside a job; a real node
+        # finds /etc/slurm/slurm.conf. Rather than write there, put an `srun` first on PATH that knows this config.
+        self.bin.mkdir(exist_ok=True)
+        srun = self.bin / "srun"
+        srun.write_text(f'#!/bin/sh\nSLURM_CONF={self.conf} exec {_which("srun")} "$@"\n')
+        os.chmod(srun, 0o755)
         log = self.root / "log"
         self.conf.write_text(
             "\n".join(

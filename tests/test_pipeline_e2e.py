@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import copy_repo, run_snakemake
+from tests.conftest import QUICK, run_snakemake
 
 pytestmark = pytest.mark.e2e
-QUICK = ("--profile", "workflow/profiles/quick", "--cores", "2")
 
 
 def job_counts(dry_run_output: str) -> dict[str, int]:
@@ -30,11 +29,8 @@ def job_counts(dry_run_output: str) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    repo = copy_repo(tmp_path_factory.mktemp("e2e") / "repo")
-    res = run_snakemake(repo, *QUICK)
-    assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-8000:]
-    return repo
+def built(quick_build):
+    return quick_build.repo
 
 
 def test_report_exists_and_embeds_every_declared_figure(built):

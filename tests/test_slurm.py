@@ -1,0 +1,126 @@
+"""The same DAG through a live single-node SLURM (tests/slurm_cluster.py): the quick profile via
+`--workflow-profile workflow/profiles/slurm` gives the local run's metrics, every job really went through sbatch, and a
+job that outgrows its memory request fails with its SLURM log named and reruns alone with more memory.
+
+Deselect with `-m "not slurm"`. Skipped without root or the Debian packages (`apt-get install slurm-wlm munge`),
+unless AEVQ_REQUIRE_SLURM=1 (CI), where that is a failure."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import QUICK, copy_repo, run_snakemake
+from tests.slurm_cluster import PARTITION, SlurmCluster, missing_binaries
+
+pytestmark = pytest.mark.slurm
+SLURM = ("--workflow-profile", "workflow/profiles/slurm", "--slurm-init-seconds-before-status-checks", "2")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    missing = missing_binaries()
+    reason = None
+    if missing:
+        reason = f"SLURM binaries not found: {', '.join(missing)} (apt-get install slurm-wlm munge)"
+    elif os.geteuid() != 0:
+        reason = "a throwaway SLURM cluster needs root (slurmd runs jobs as the submitting user)"
+    if reason:
+        if os.environ.get("AEVQ_REQUIRE_SLURM") == "1":
+            pytest.fail(reason + " and AEVQ_REQUIRE_SLURM=1")
+        pytest.skip(reason)
+    # a short path: the munge socket must fit in a unix socket name (108 bytes)
+    with tempfile.TemporaryDirectory(prefix="aevq-slurm-", dir="/tmp") as tmp, SlurmCluster(Path(tmp)) as c:
+        c.env["AEVQ_SLURM_PARTITION"] = PARTITION
+        yield c
+
+
+def slurm_job_ids(workdir: Path) -> dict[str, list[str]]:
+    """{'rule_mnist': ['3'], 'group_figures': ['7'], ...} from .snakemake/slurm_logs/<rule or group>/.../<id>.log"""
+    ids: dict[str, list[str]] = {}
+    for log in sorted((workdir / ".snakemake/slurm_logs").glob("*/**/*.log")):
+        top = log.relative_to(workdir / ".snakemake/slurm_logs").parts[0]
+        ids.setdefault(top, []).append(log.stem)
+    return ids
+
+
+def metrics(workdir: Path) -> dict[str, dict]:
+    """Every metrics JSON except wall-clock files (*_bench.json), without the top-level "timing" key."""
+    out = {}
+    for f in sorted((workdir / "results/metrics").glob("*.json")):
+        if f.name.endswith("_bench.json"):
+            continue
+        doc = json.loads(f.read_text())
+        doc.pop("timing", None)
+        out[f.name] = doc
+    return out
+
+
+def test_quick_profile_through_slurm_equals_local_run(cluster, quick_build, tmp_path):
+    repo = copy_repo(tmp_path / "repo")
+    start = time.monotonic()
+    res = run_snakemake(repo, *SLURM, *QUICK, env=cluster.env)
+    wall = time.monotonic() - start
+    assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-8000:] + cluster.logs()
+    print(f"\nquick profile wall time: local {quick_build.wall_s:.0f} s, SLURM {wall:.0f} s")
+
+    ids = slurm_job_ids(repo)
+    assert "rule_mnist" in ids, ids
+    # every notebook and the report: one SLURM job, not dozens of one-second ones
+    assert ids.get("group_figures") and len(ids["group_figures"]) == 1, ids
+    for job_id in (i for group in ids.values() for i in group):
+        record = cluster.scontrol_job(job_id)
+        assert "JobState=COMPLETED" in record, record
+        assert f"Partition={PARTITION}" in record, record
+    submitted = len(re.findall(r"Job \d+ has been submitted with SLURM jobid", res.stdout + res.stderr))
+    assert submitted == sum(map(len, ids.values()))
+
+    local, remote = metrics(quick_build.repo), metrics(repo)
+    assert local.keys() == remote.keys()
+    for name in local:
+        assert remote[name] == local[name], name
+
+
+TINY = """
+rule all:
+    input: "big.txt"
+
+rule small:
+    output: "small.txt"
+    log: "logs/small.log"
+    shell: "echo done > {output}"
+
+rule big:
+    input: "small.txt"
+    output: "big.txt"
+    log: "logs/big.log"
+    resources: mem_mb=1000
+    shell: "python3 -c 'x = bytearray(1500 * 2**20); import time; time.sleep(3)' && cp {input} {output}"
+"""
+
+
+def test_job_over_its_memory_request_fails_with_its_slurm_log_and_reruns_alone(cluster, tmp_path):
+    (tmp_path / "Snakefile").write_text(TINY)
+    profile = str(Path(__file__).resolve().parents[1] / "workflow/profiles/slurm")
+    args = ("--workflow-profile", profile, "--slurm-init-seconds-before-status-checks", "2", "--latency-wait", "5")
+
+    res = run_snakemake(tmp_path, *args, env=cluster.env, timeout=600)
+    out = res.stdout + res.stderr
+    assert res.returncode != 0, out
+    assert (tmp_path / "small.txt").exists() and not (tmp_path / "big.txt").exists()
+    (log,) = (tmp_path / ".snakemake/slurm_logs/rule_big").glob("*.log")
+    assert str(log.relative_to(tmp_path)) in out, out
+    assert "exceeded memory limit" in log.read_text() or "OUT_OF_MEMORY" in out, log.read_text()
+
+    res = run_snakemake(tmp_path, *args, "--set-resources", "big:mem_mb=3000", env=cluster.env, timeout=600)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out + cluster.logs()
+    assert (tmp_path / "big.txt").read_text() == "done\n"
+    ran = re.findall(r"^rule (\w+):", out, flags=re.M)
+    assert "big" in ran and "small" not in ran, out
