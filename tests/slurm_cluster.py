@@ -23,6 +23,7 @@ BINARIES = ("munged", "slurmctld", "slurmd", "sbatch", "srun", "squeue", "scontr
 PARTITION = "debug"
 # squeue forgets a finished job after MinJobAge seconds; the plugin's squeue status check needs it >= 120 s.
 MIN_JOB_AGE = 3600
+FAKE_GPU = "fake"
 
 
 def missing_binaries() -> list[str]:
@@ -81,6 +82,7 @@ class SlurmCluster:
         srun = self.bin / "srun"
         srun.write_text(f'#!/bin/sh\nSLURM_CONF={self.conf} exec {_which("srun")} "$@"\n')
         os.chmod(srun, 0o755)
+        (self.root / "gres.conf").write_text(f"NodeName={self.nodename} Name=gpu Type={FAKE_GPU} File=/dev/null\n")
         log = self.root / "log"
         self.conf.write_text(
             "\n".join(
@@ -119,7 +121,10 @@ class SlurmCluster:
                     "InactiveLimit=0",
                     "SlurmctldTimeout=30",
                     "SlurmdTimeout=60",
-                    _node_line(self.nodename) + " NodeAddr=127.0.0.1 State=UNKNOWN",
+                    # one stand-in GPU (type `fake`, device /dev/null): jobs asking `--gpus=1` or `--gpus=fake:1` get
+                    # scheduled and see CUDA_VISIBLE_DEVICES, so the profile's GPU requests are tested without a GPU
+                    "GresTypes=gpu",
+                    _node_line(self.nodename) + f" Gres=gpu:{FAKE_GPU}:1 NodeAddr=127.0.0.1 State=UNKNOWN",
                     f"PartitionName={PARTITION} Nodes={self.nodename} Default=YES MaxTime=INFINITE State=UP",
                     "",
                 ]

@@ -1,6 +1,7 @@
 """The same DAG through a live single-node SLURM (tests/slurm_cluster.py): the quick profile via
 `--workflow-profile workflow/profiles/slurm` gives the local run's metrics, every job really went through sbatch, and a
-job that outgrows its memory request fails with its SLURM log named and reruns alone with more memory.
+job that outgrows its memory request fails with its SLURM log named and reruns alone with more memory; a `gpu`
+request reaches sbatch (`--gpus`) and the job sees its (stand-in) GPU.
 
 Deselect with `-m "not slurm"`. Skipped without root or the Debian packages (`apt-get install slurm-wlm munge`),
 unless AEVQ_REQUIRE_SLURM=1 (CI), where that is a failure."""
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import QUICK, copy_repo, run_snakemake
-from tests.slurm_cluster import PARTITION, SlurmCluster, missing_binaries
+from tests.slurm_cluster import FAKE_GPU, PARTITION, SlurmCluster, missing_binaries
 
 pytestmark = pytest.mark.slurm
 SLURM = ("--workflow-profile", "workflow/profiles/slurm", "--slurm-init-seconds-before-status-checks", "2")
@@ -99,7 +100,8 @@ rule all:
 rule small:
     output: "small.txt"
     log: "logs/small.log"
-    shell: "echo done > {output}"
+    resources: gpu=1
+    shell: "echo gpu=$CUDA_VISIBLE_DEVICES > {output}"
 
 rule big:
     input: "small.txt"
@@ -110,15 +112,19 @@ rule big:
 """
 
 
-def test_job_over_its_memory_request_fails_with_its_slurm_log_and_reruns_alone(cluster, tmp_path):
+def test_gpu_request_and_a_job_over_its_memory_fails_with_its_slurm_log_and_reruns_alone(cluster, tmp_path):
     (tmp_path / "Snakefile").write_text(TINY)
     profile = str(Path(__file__).resolve().parents[1] / "workflow/profiles/slurm")
     args = ("--workflow-profile", profile, "--slurm-init-seconds-before-status-checks", "2", "--latency-wait", "5")
 
-    res = run_snakemake(tmp_path, *args, env=cluster.env, timeout=600)
+    # `gpu=1` (what the torch rules ask for with device=cuda) plus a gpu_model: sbatch --gpus=fake:1, the stand-in GPU
+    res = run_snakemake(tmp_path, *args, "--set-resources", f"small:gpu_model={FAKE_GPU}", env=cluster.env, timeout=600)
     out = res.stdout + res.stderr
     assert res.returncode != 0, out
-    assert (tmp_path / "small.txt").exists() and not (tmp_path / "big.txt").exists()
+    assert (tmp_path / "small.txt").read_text() == "gpu=0\n"
+    (small_id,) = slurm_job_ids(tmp_path)["rule_small"]
+    assert f"TresPerJob=gres:gpu:{FAKE_GPU}:1" in cluster.scontrol_job(small_id)
+    assert not (tmp_path / "big.txt").exists()
     (log,) = (tmp_path / ".snakemake/slurm_logs/rule_big").glob("*.log")
     assert str(log.relative_to(tmp_path)) in out, out
     assert "exceeded memory limit" in log.read_text() or "OUT_OF_MEMORY" in out, log.read_text()
@@ -126,6 +132,6 @@ def test_job_over_its_memory_request_fails_with_its_slurm_log_and_reruns_alone(c
     res = run_snakemake(tmp_path, *args, "--set-resources", "big:mem_mb=3000", env=cluster.env, timeout=600)
     out = res.stdout + res.stderr
     assert res.returncode == 0, out + cluster.logs()
-    assert (tmp_path / "big.txt").read_text() == "done\n"
+    assert (tmp_path / "big.txt").read_text() == "gpu=0\n"
     ran = re.findall(r"^rule (\w+):", out, flags=re.M)
     assert "big" in ran and "small" not in ran, out
