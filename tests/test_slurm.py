@@ -17,12 +17,47 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import QUICK, copy_repo, run_snakemake
 from tests.slurm_cluster import FAKE_GPU, PARTITION, SlurmCluster, missing_binaries
 
-pytestmark = pytest.mark.slurm
+REPO = Path(__file__).resolve().parents[1]
 SLURM = ("--workflow-profile", "workflow/profiles/slurm", "--slurm-init-seconds-before-status-checks", "2")
+
+
+def load_script(name: str):
+    spec = importlib.util.spec_from_file_location(name, REPO / "workflow/scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_set_resources_block_from_benchmarks(tmp_path):
+    """2x peak memory + 500 MB, 2x wall time, with minimums; --update keeps the profile's head, replaces the block."""
+    bench = tmp_path / "benchmarks"
+    (bench / "sub").mkdir(parents=True)
+    header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+    (bench / "train.tsv").write_text(header + "1500.0\t0:25:00\t3000.2\t1\t1\t1\t1\t1\t1\t1\n")
+    (bench / "sub" / "tiny.tsv").write_text(header + "2.0\t0:00:02\t100\t1\t1\t1\t1\t1\t1\t1\n")
+    profile = tmp_path / "config.yaml"
+    profile.write_text("executor: slurm\nset-resources:\n  old:\n    mem_mb: 1\n")
+    text = load_script("slurm_resources").main(["--benchmarks", str(bench), "--update", str(profile)])
+    assert yaml.safe_load(profile.read_text()) == {
+        "executor": "slurm",
+        "set-resources": {"train": {"mem_mb": 6600, "runtime": 50}, "tiny": {"mem_mb": 1000, "runtime": 10}},
+    }
+    assert profile.read_text().endswith(text)
+
+
+def test_slurm_profile_combines_with_the_quick_profile(tmp_path):
+    """The workflow profile's keys are valid Snakemake options and the quick overlay still applies (a dry run)."""
+    repo = copy_repo(tmp_path / "repo")
+    res = run_snakemake(repo, "--workflow-profile", "workflow/profiles/slurm", *QUICK, "-n", "--forceall")
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out
+    assert "workflow/profiles/quick and workflow specific profile workflow/profiles/slurm" in out, out
+    assert re.search(r"rule mnist:(.*\n)+?\s+resources: .*mem_mb=4100", out), out  # the profile's set-resources
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +102,7 @@ def metrics(workdir: Path) -> dict[str, dict]:
     return out
 
 
+@pytest.mark.slurm
 def test_quick_profile_through_slurm_equals_local_run(cluster, quick_build, tmp_path):
     repo = copy_repo(tmp_path / "repo")
     start = time.monotonic()
@@ -112,9 +148,10 @@ rule big:
 """
 
 
+@pytest.mark.slurm
 def test_gpu_request_and_a_job_over_its_memory_fails_with_its_slurm_log_and_reruns_alone(cluster, tmp_path):
     (tmp_path / "Snakefile").write_text(TINY)
-    profile = str(Path(__file__).resolve().parents[1] / "workflow/profiles/slurm")
+    profile = str(REPO / "workflow/profiles/slurm")
     args = ("--workflow-profile", profile, "--slurm-init-seconds-before-status-checks", "2", "--latency-wait", "5")
 
     # `gpu=1` (what the torch rules ask for with device=cuda) plus a gpu_model: sbatch --gpus=fake:1, the stand-in GPU
