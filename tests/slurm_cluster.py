@@ -211,11 +211,17 @@ class SlurmCluster:
         self.stop()
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 if __name__ == "__main__":
     import tempfile
 
-    with tempfile.TemporaryDirectory(prefix="aevq-slurm-") as tmp, SlurmCluster(Path(tmp)) as cluster:
-        print(f"export SLURM_CONF={cluster.conf}  # cluster is up; Ctrl-C stops it")
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill <pid>` stops the daemons too
+    with tempfile.TemporaryDirectory(prefix="aevq-slurm-", dir="/tmp") as tmp, SlurmCluster(Path(tmp)) as cluster:
+        print(f"export SLURM_CONF={cluster.conf} PATH={cluster.bin}:$PATH", flush=True)
+        print("# the cluster is up; Ctrl-C (or kill this pid) stops it", flush=True)
         try:
             while True:
                 time.sleep(3600)
