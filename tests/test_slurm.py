@@ -60,6 +60,33 @@ def test_slurm_profile_combines_with_the_quick_profile(tmp_path):
     assert re.search(r"rule mnist:(.*\n)+?\s+resources: .*mem_mb=4100", out), out  # the profile's set-resources
 
 
+def torch_rules() -> set[str]:
+    """Rules whose conda env is the torch family (`conda_env("torch")` in their block of workflow/rules/*.smk)."""
+    names = set()
+    for smk in (REPO / "workflow/rules").glob("*.smk"):
+        for block in re.split(r"^(?=rule \w+:)", smk.read_text(), flags=re.M):
+            head = re.match(r"rule (\w+):", block)
+            if head and 'conda_env("torch")' in block:
+                names.add(head.group(1))
+    return names
+
+
+def test_with_device_cuda_exactly_the_torch_rules_ask_for_a_gpu(tmp_path):
+    """device=cuda: every torch rule requests gpu=1 (sbatch --gpus=1), no other job asks for a GPU (dry run)."""
+    repo = copy_repo(tmp_path / "repo")
+    res = run_snakemake(
+        repo, "--workflow-profile", "workflow/profiles/slurm", *QUICK, "-n", "--forceall", "--config", "device=cuda"
+    )
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out
+    asking = set()
+    for block in re.split(r"^(?=\[\w{3} \w{3} )", out, flags=re.M):
+        rule = re.search(r"^rule (\w+):", block, flags=re.M)
+        if rule and re.search(r"^\s+resources: .*\bgpu=1\b", block, flags=re.M):
+            asking.add(rule.group(1))
+    assert asking == torch_rules()
+
+
 @pytest.fixture(scope="module")
 def cluster():
     missing = missing_binaries()
