@@ -139,6 +139,7 @@ with snakemake_job(snakemake):
             "projection_raw_WdWe": err_raw,
             "rotation_loss_rel_diff": rot_rel,
             "rotation_code_change_rel": code_change,
+            "rotation_recon_max_abs_diff": recon_diff,
             "nll_constants": nll_rows,
             "summary_rows": [
                 {
