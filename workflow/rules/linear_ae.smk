@@ -1,1 +1,131 @@
 # Ch. 2 + 3.1: the AutoEncoder's components and Linear AE = PCA (issue 3): rules, notebook and report section.
+LAE = config["linear_ae"]
+LAE_CAT = "2. The AutoEncoder and Linear AE = PCA"
+
+
+rule linear_ae_train:
+    input:
+        mnist="results/data/mnist.npz",
+    output:
+        npz="results/models/linear_ae/trajectory.npz",
+        metrics="results/metrics/linear_ae.json",
+    log:
+        log_path("linear_ae_train"),
+    benchmark:
+        bench_path("linear_ae_train")
+    conda:
+        conda_env("torch")
+    # one thread: each step is a d x D x D product (~20 MFLOP), too small to gain from threads (measured on the
+    # shared 2-core box: 74 ms/step with 1 thread, 395 ms/step with 2)
+    threads: 1
+    resources:
+        mem_mb=config["resources"]["mem_mb"],
+        gpu=GPU,
+    params:
+        seed=config["seed"],
+        device=DEVICE,
+        profile=config["profile"],
+        n_train=config["data"]["n_train"],
+        n_test=config["data"]["n_test"],
+        d=LAE["d"],
+        train=LAE["train"],
+        nll_sigma2=LAE["nll_sigma2"],
+        bernoulli_clip=LAE["bernoulli_clip"],
+        n_scatter=LAE["n_scatter"],
+    script:
+        "../scripts/linear_ae_train.py"
+
+
+rule linear_ae_closed_forms:
+    input:
+        mnist="results/data/mnist.npz",
+    output:
+        npz="results/models/linear_ae/closed_forms.npz",
+        metrics="results/metrics/linear_ae_closed_forms.json",
+    log:
+        log_path("linear_ae_closed_forms"),
+    benchmark:
+        bench_path("linear_ae_closed_forms")
+    conda:
+        conda_env("torch")
+    threads: HEAVY_THREADS
+    resources:
+        mem_mb=config["resources"]["mem_mb"],
+    params:
+        seed=config["seed"],
+        n_train=config["data"]["n_train"],
+        n_test=config["data"]["n_test"],
+        pca_components=LAE["pca_components"],
+        bottleneck_dims=LAE["bottleneck_dims"],
+        hessian_examples=LAE["hessian_examples"],
+        claim_example=LAE["claim_example"],
+        landscape_example=LAE["landscape_example"],
+        shift_pixels=LAE["shift_pixels"],
+        n_closer_examples=LAE["n_closer_examples"],
+    script:
+        "../scripts/linear_ae_closed_forms.py"
+
+
+rule notebook_linear_ae:
+    input:
+        notebook="notebooks/02_linear_ae.ipynb",
+        trajectory="results/models/linear_ae/trajectory.npz",
+        closed_forms="results/models/linear_ae/closed_forms.npz",
+        metrics="results/metrics/linear_ae.json",
+        closed_metrics="results/metrics/linear_ae_closed_forms.json",
+    output:
+        notebook="results/notebooks/02_linear_ae.ipynb",
+        architecture=figure("linear_ae_architecture", LAE_CAT),
+        bottleneck=figure("linear_ae_bottleneck", LAE_CAT),
+        which_closer=figure("linear_ae_which_closer", LAE_CAT),
+        nll=table("linear_ae_nll_constants", LAE_CAT),
+        convergence=figure("linear_ae_convergence", LAE_CAT),
+        census=table("linear_ae_hessian_census", LAE_CAT),
+        landscape=figure("linear_ae_landscape", LAE_CAT),
+        projection=table("linear_ae_projection", LAE_CAT),
+        rotation=figure("linear_ae_rotation", LAE_CAT),
+    log:
+        log_path("notebook_linear_ae"),
+    benchmark:
+        bench_path("notebook_linear_ae")
+    group:
+        "figures"
+    conda:
+        conda_env("notebook")
+    params:
+        args=papermill_parameters,
+    shell:
+        "papermill -k python3 --no-progress-bar {input.notebook} {output.notebook} {params.args} > {log} 2>&1"
+
+
+register_section(
+    key="linear_ae",
+    order=30,
+    title="2. The AutoEncoder and Linear AE = PCA",
+    lecture=(
+        "'The AutoEncoder: definition and components' and §3.1 'Linear AutoEncoder' (Baldi & Hornik 1989;"
+        " Hinton & Salakhutdinov 2006 for the PCA baseline)"
+    ),
+    figures=[
+        "linear_ae_architecture",
+        "linear_ae_bottleneck",
+        "linear_ae_which_closer",
+        "linear_ae_convergence",
+        "linear_ae_landscape",
+        "linear_ae_rotation",
+    ],
+    tables=[
+        "linear_ae_nll_constants",
+        "linear_ae_hessian_census",
+        "linear_ae_projection",
+    ],
+    metrics=["linear_ae", "linear_ae_closed_forms"],
+    intro=(
+        "An AutoEncoder is a recognition map z = W_e x into a narrow latent space (d < D) and a generation map"
+        " x_hat = W_d z back, trained so that x_hat is close to x. With identity activations the global optimum is"
+        " the PCA subspace (Baldi & Hornik 1989): we train a linear AE on MNIST by gradient descent from a random"
+        " start and watch it arrive there, enumerate every critical point of a small example to see that all but"
+        " one are saddles, and check the small identities the lecture relies on (MSE and BCE as negative"
+        " log-likelihoods, P* an orthogonal projection, the rotation freedom of the code)."
+    ),
+)
