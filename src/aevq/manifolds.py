@@ -18,6 +18,7 @@ al., Fig. 2: D_M = D_G for Isomap, D_M = D_X for PCA and MDS).
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import eigh
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, shortest_path
 from scipy.spatial.distance import pdist, squareform
@@ -66,10 +67,11 @@ def euclidean_distances(x: np.ndarray) -> np.ndarray:
 
 
 def classical_mds(d: np.ndarray, n_components: int) -> tuple[np.ndarray, np.ndarray]:
-    """Classical (Torgerson) MDS of a distance matrix: returns (Y of shape (N, n_components), all eigenvalues of B).
+    """Classical (Torgerson) MDS of a distance matrix: returns (Y of shape (N, n_components), top eigenvalues of B).
 
     B = -1/2 J D^2 J, Y = V_d Lambda_d^{1/2} (negative eigenvalues, from non-Euclidean D, clipped to 0). Each column's
-    sign is fixed so that its largest-magnitude entry is positive (deterministic output).
+    sign is fixed so that its largest-magnitude entry is positive (deterministic output). The eigenvalues returned
+    are the max(n_components, 10) largest, in decreasing order.
     """
     d = np.asarray(d, dtype=np.float64)
     if not np.all(np.isfinite(d)):
@@ -77,11 +79,12 @@ def classical_mds(d: np.ndarray, n_components: int) -> tuple[np.ndarray, np.ndar
     n = d.shape[0]
     d2 = d**2
     b = -0.5 * (d2 - d2.mean(axis=0, keepdims=True) - d2.mean(axis=1, keepdims=True) + d2.mean())
-    evals, evecs = np.linalg.eigh(b)
+    m = min(n, max(n_components, 10))  # only the top eigenpairs are needed: much faster than a full eigh
+    evals, evecs = eigh(b, subset_by_index=[n - m, n - 1])
     order = np.argsort(evals)[::-1]
     evals, evecs = evals[order], evecs[:, order]
     y = evecs[:, :n_components] * np.sqrt(np.clip(evals[:n_components], 0.0, None))
-    return _fix_signs(y), evals[: min(n, max(n_components, 10))]
+    return _fix_signs(y), evals
 
 
 def pca_scores(x: np.ndarray, n_components: int) -> np.ndarray:
