@@ -125,7 +125,7 @@ register_section(
         "manifolds_residual_variance",
     ],
     tables=["manifolds_embedding_quality"],
-    metrics=["manifolds", "manifolds_circle", "manifolds_mnist_residual"],
+    metrics=["manifolds_circle", "manifolds", "manifolds_mnist_residual"],
     intro=(
         "PCA and the linear AutoEncoder see only the covariance. Two data sets whose low intrinsic dimension is"
         " invisible to it: points on a circle (covariance 1/2 I, one parameter) and the Swiss roll (a rolled-up"
