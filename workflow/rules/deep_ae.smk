@@ -9,6 +9,7 @@ DEEP_AE_COMMON = dict(
     n_test=config["data"]["n_test"],
     batch_size=DEEP_AE["batch_size"],
     matmul_n=DEEP_AE["matmul_n"],
+    shallow_code=DEEP_AE["shallow_code"],
 )
 
 

@@ -44,7 +44,9 @@ with snakemake_job(snakemake):
         {"model": f"deep AE {sizes}, RBM-pretrained + fine-tuned", "ours": ours["deep"], "paper": PAPER["deep"]},
         {"model": f"deep AE {sizes}, random init, same fine-tuning budget", "ours": ours["random"], "paper": None},
         {
-            "model": "shallow AE " + "-".join(map(str, m["shallow"]["sizes"])) + " (logistic units)",
+            "model": "shallow AE "
+            + "-".join(map(str, m["shallow"]["sizes"]))
+            + f" ({m['shallow']['code_units']} code, logistic output)",
             "ours": ours["shallow"],
             "paper": None,
         },

@@ -2,7 +2,7 @@
 
 kind = finetune     the unrolled RBM stack (784-1000-500-250-30), fine-tuned
        random_init  the same net from random init, same fine-tuning budget
-       shallow      a 784-30 nonlinear AE (logistic code and output units), random init
+       shallow      a 784-30 nonlinear AE (linear or logistic code, logistic output units), random init
        codes2d      784-1000-500-250-2: the pretrained 784-1000-500-250 stack + a new 250-2 Gaussian top RBM
 """
 
@@ -66,7 +66,7 @@ with snakemake_job(snakemake):
         model = DeepAutoencoder.from_rbms(rbms)
         info["init"] = "unrolled RBM stack (decoder = transposed encoder weights)"
     else:
-        code = "sigmoid" if kind == "shallow" else "linear"
+        code = p.shallow_code if kind == "shallow" else "linear"
         model = DeepAutoencoder(p.sizes, code_activation=code, generator=g).to(device)
         info["init"] = "random: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (PyTorch's default Linear init), seeded"
     ft = p.finetune
@@ -91,6 +91,8 @@ with snakemake_job(snakemake):
     }
     if pre_timing is not None:
         timing["pretrain_top_rbm"] = pre_timing
+    if kind == "shallow":
+        info["code_units"] = p.shallow_code
     write_json(
         {
             "kind": kind,
