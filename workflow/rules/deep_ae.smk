@@ -170,6 +170,33 @@ rule deep_ae_pca:
         "../scripts/deep_ae_pca.py"
 
 
+rule deep_ae_logistic_pca:
+    input:
+        mnist="results/data/mnist.npz",
+    output:
+        arrays="results/models/deep_ae/logistic_pca.npz",
+        metrics="results/metrics/deep_ae_logistic_pca.json",
+    log:
+        log_path("deep_ae_logistic_pca"),
+    benchmark:
+        bench_path("deep_ae_logistic_pca")
+    conda:
+        conda_env("torch")
+    threads: HEAVY_THREADS
+    resources:
+        mem_mb=config["resources"]["mem_mb"],
+        gpu=GPU,
+    params:
+        **DEEP_AE["logistic_pca"],
+        seed=config["seed"],
+        device=config["device"],
+        n_train=config["data"]["n_train"],
+        n_test=config["data"]["n_test"],
+        n_components=DEEP_AE["n_components"],
+    script:
+        "../scripts/deep_ae_logistic_pca.py"
+
+
 rule deep_ae_rbm_check:
     output:
         metrics="results/metrics/deep_ae_rbm_check.json",
@@ -194,6 +221,7 @@ rule deep_ae_evaluate:
         shallow="results/metrics/deep_ae_shallow.json",
         codes2d="results/metrics/deep_ae_codes2d.json",
         pca="results/metrics/deep_ae_pca.json",
+        logistic_pca="results/metrics/deep_ae_logistic_pca.json",
         rbm_check="results/metrics/deep_ae_rbm_check.json",
         full_config="config/config.yaml",
     output:
@@ -226,6 +254,7 @@ rule notebook_deep_ae:
         shallow_arrays="results/models/deep_ae/shallow.npz",
         codes2d_arrays="results/models/deep_ae/codes2d.npz",
         pca_arrays="results/models/deep_ae/pca.npz",
+        logistic_pca_arrays="results/models/deep_ae/logistic_pca.npz",
     output:
         notebook="results/notebooks/05_deep_ae.ipynb",
         errors=table("deep_ae_errors", DEEP_AE_CAT),
@@ -269,12 +298,13 @@ register_section(
         "deep_ae_shallow",
         "deep_ae_codes2d",
         "deep_ae_pca",
+        "deep_ae_logistic_pca",
         "deep_ae_rbm_check",
     ],
     intro=(
         "A stack of RBMs (784-1000-500-250-30) is pretrained layer by layer with CD-1, unrolled into an encoder and"
         " a decoder with tied (transposed) weights, and fine-tuned end to end by backpropagation on the"
-        " cross-entropy. We compare it with the same net from random initialisation, a shallow 784-30 AE and PCA,"
+        " cross-entropy. We compare it with the same net from random initialisation, a shallow 784-30 AE, logistic PCA and PCA,"
         " on the paper's metric: squared error summed over the 784 pixels, averaged over test images. Fine-tuning"
         " uses Adam on minibatches instead of the paper's conjugate gradients."
     ),
