@@ -116,3 +116,16 @@ def test_fine_tune_lowers_error_and_records_curve():
     assert cross_entropy_loss(model, x).item() < loss0
     assert hist[-1]["test_error"] == pytest.approx(squared_error(model, x[:50]))
     assert np.isfinite(hist[-1]["train_cross_entropy"])
+
+
+def test_logistic_pca_fits_low_rank_bernoulli_data():
+    from aevq.models.logistic_pca import LogisticPCA
+
+    g = torch.Generator().manual_seed(0)
+    z_true, w_true = torch.randn(300, 2, generator=g), 3 * torch.randn(20, 2, generator=g)
+    x = torch.sigmoid(z_true @ w_true.T)
+    model = LogisticPCA(2, steps=200, lr=0.05, generator=g).fit(x)
+    assert model.history[-1] < model.history[0]
+    x_hat = model.decode(model.encode(x[:50]))
+    mean_err = ((x[:50] - x.mean(0)) ** 2).sum(1).mean()
+    assert ((x[:50] - x_hat) ** 2).sum(1).mean() < 0.1 * mean_err
