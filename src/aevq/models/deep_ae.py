@@ -1,0 +1,221 @@
+"""Deep AutoEncoder of Hinton & Salakhutdinov (2006): a stack of RBMs pretrained layer by layer, unrolled into an
+encoder G_phi and a decoder H_theta, then fine-tuned end to end by backpropagation on the cross-entropy.
+
+With layer sizes d_0 = 784 > d_1 > ... > d_L (the code), RBM l has weights W_l (d_{l-1} x d_l) and biases b_l
+(visible), c_l (hidden). Unrolling gives
+
+    encoder  z = G_phi(x):    h_l = sigmoid(h_{l-1} W_l + c_l)  for l < L,  z = h_{L-1} W_L + c_L (linear code)
+    decoder  x = H_theta(z):  g_{l-1} = sigmoid(g_l W_l^T + b_l), g_L = z, x_hat = g_0
+
+so before fine-tuning the decoder's weights are the encoder's transposed (W_d = W_e^T, layer by layer). Fine-tuning
+unties them and minimises the cross-entropy  -sum_i [x_i log x_hat_i + (1 - x_i) log(1 - x_hat_i)]  (pixels in [0, 1]
+read as probabilities). The paper fine-tuned with conjugate gradients on batches of 1000; we use Adam on minibatches.
+
+The reported error is the paper's: the squared reconstruction error summed over the 784 pixels, averaged over test
+images.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from aevq.models.rbm import RBM
+from aevq.runtime import check_finite
+
+
+class DeepAutoencoder(nn.Module):
+    """Encoder/decoder MLP with logistic hidden units, a linear code layer and a logistic output layer.
+
+    ``sizes = [784, 1000, 500, 250, 30]``; ``code_activation`` is ``"linear"`` (the paper's deep AE) or ``"sigmoid"``.
+    The decoder's last layer returns logits (``decode_logits``); ``decode`` applies the sigmoid.
+    """
+
+    def __init__(
+        self, sizes: Sequence[int], *, code_activation: str = "linear", generator: torch.Generator | None = None
+    ):
+        super().__init__()
+        self.sizes = [int(s) for s in sizes]
+        self.code_activation = code_activation
+        pairs = list(zip(self.sizes[:-1], self.sizes[1:], strict=True))
+        self.enc = nn.ModuleList(nn.Linear(a, b) for a, b in pairs)
+        self.dec = nn.ModuleList(nn.Linear(b, a) for a, b in reversed(pairs))
+        if generator is not None:  # PyTorch's default init, but drawn from a private generator
+            for layer in [*self.enc, *self.dec]:
+                bound = 1.0 / np.sqrt(layer.in_features)
+                with torch.no_grad():
+                    layer.weight.copy_((torch.rand(layer.weight.shape, generator=generator) * 2 - 1) * bound)
+                    layer.bias.copy_((torch.rand(layer.bias.shape, generator=generator) * 2 - 1) * bound)
+
+    @classmethod
+    def from_rbms(cls, rbms: Sequence[RBM]) -> DeepAutoencoder:
+        """Unroll a pretrained stack: encoder layer l = (W_l^T, c_l), decoder mirror = (W_l, b_l)."""
+        sizes = [rbms[0].n_visible] + [r.n_hidden for r in rbms]
+        code = "linear" if rbms[-1].hidden == "gaussian" else "sigmoid"
+        model = cls(sizes, code_activation=code)
+        with torch.no_grad():
+            for layer, rbm in zip(model.enc, rbms, strict=True):
+                layer.weight.copy_(rbm.W.T)
+                layer.bias.copy_(rbm.c)
+            for layer, rbm in zip(model.dec, reversed(rbms), strict=True):
+                layer.weight.copy_(rbm.W)
+                layer.bias.copy_(rbm.b)
+        return model.to(rbms[0].W.device)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        h = x
+        last = len(self.enc) - 1
+        for i, layer in enumerate(self.enc):
+            h = layer(h)
+            if i < last or self.code_activation == "sigmoid":
+                h = torch.sigmoid(h)
+        return h
+
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
+        g = z
+        last = len(self.dec) - 1
+        for i, layer in enumerate(self.dec):
+            g = layer(g)
+            if i < last:
+                g = torch.sigmoid(g)
+        return g
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.decode_logits(z))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decode(self.encode(x))
+
+    def n_weights(self) -> int:
+        return sum(layer.weight.numel() for layer in [*self.enc, *self.dec])
+
+    def train_flops_per_sample(self) -> int:
+        """Forward 2 FLOPs per weight, backward 4 (input and weight gradients): 6 per weight per sample."""
+        return 6 * self.n_weights()
+
+
+def pretrain_stack(
+    x: torch.Tensor,
+    sizes: Sequence[int],
+    *,
+    epochs: int,
+    batch_size: int,
+    lr_binary: float,
+    lr_top: float,
+    momentum_initial: float,
+    momentum_final: float,
+    momentum_switch_epoch: int,
+    weight_decay: float,
+    generator: torch.Generator,
+    rbms: Sequence[RBM] = (),
+    top_gaussian: bool = True,
+) -> list[RBM]:
+    """Greedy layer-wise CD-1: RBM l is trained on p(h|v) of RBM l-1 (probabilities, as in the paper's code).
+
+    ``rbms`` may hold already-trained lower layers (reused as they are, e.g. for the 2-D code net sharing the
+    784-1000-500-250 stack); the top RBM has linear Gaussian hidden units when ``top_gaussian``.
+    """
+    stack = list(rbms)
+    data = x
+    with torch.no_grad():
+        for rbm in stack:
+            data = rbm.encode(data)
+    for level in range(len(stack), len(sizes) - 1):
+        top = level == len(sizes) - 2
+        hidden = "gaussian" if (top and top_gaussian) else "binary"
+        rbm = RBM(sizes[level], sizes[level + 1], hidden=hidden, generator=generator, device=x.device)
+        rbm.fit(
+            data,
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr_top if hidden == "gaussian" else lr_binary,
+            momentum_initial=momentum_initial,
+            momentum_final=momentum_final,
+            momentum_switch_epoch=momentum_switch_epoch,
+            weight_decay=weight_decay,
+            generator=generator,
+            desc=f"RBM {sizes[level]}-{sizes[level + 1]} ({hidden})",
+        )
+        stack.append(rbm)
+        if not top:
+            with torch.no_grad():
+                data = rbm.encode(data)
+    return stack
+
+
+@torch.no_grad()
+def squared_error(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> float:
+    """The paper's metric: sum over pixels of (x - x_hat)^2, averaged over the rows of x."""
+    total = 0.0
+    for start in range(0, x.shape[0], batch_size):
+        xb = x[start : start + batch_size]
+        total += float(((xb - model(xb)) ** 2).sum())
+    return total / x.shape[0]
+
+
+def cross_entropy_loss(model: DeepAutoencoder, batch: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy summed over pixels, averaged over the batch (on logits, numerically stable)."""
+    logits = model.decode_logits(model.encode(batch))
+    return nn.functional.binary_cross_entropy_with_logits(logits, batch, reduction="sum") / batch.shape[0]
+
+
+def fine_tune(
+    model: DeepAutoencoder,
+    x: torch.Tensor,
+    x_test: torch.Tensor,
+    *,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    generator: torch.Generator,
+    desc: str = "fine-tune",
+    on_epoch_end: Callable[[dict], None] | None = None,
+) -> list[dict]:
+    """Adam on minibatches of the cross-entropy; one record per epoch (epoch 0 = before any update) with the train
+    cross-entropy, the test squared error and the epoch's wall time (training steps only, evaluation excluded)."""
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    n = x.shape[0]
+    history = [{"epoch": 0, "train_cross_entropy": None, "test_error": squared_error(model, x_test), "seconds": 0.0}]
+    bar = tqdm(range(epochs), desc=desc, mininterval=2.0)
+    for epoch in bar:
+        t0 = time.perf_counter()
+        order = torch.randperm(n, generator=generator, device=generator.device).to(x.device)
+        total = torch.zeros((), device=x.device)
+        for start in range(0, n, batch_size):
+            batch = x[order[start : start + batch_size]]
+            opt.zero_grad(set_to_none=True)
+            loss = cross_entropy_loss(model, batch)
+            loss.backward()
+            opt.step()
+            total += loss.detach() * batch.shape[0]
+        seconds = time.perf_counter() - t0
+        ce = check_finite((total / n).item(), what=f"{desc} loss", step=epoch)
+        rec = {"epoch": epoch + 1, "train_cross_entropy": ce, "test_error": squared_error(model, x_test)}
+        rec["seconds"] = seconds
+        history.append(rec)
+        bar.set_postfix(ce=f"{ce:.4g}", test_err=f"{rec['test_error']:.4g}")
+        if on_epoch_end is not None:
+            on_epoch_end(rec)
+    return history
+
+
+def matmul_gflops(n: int = 1024, seconds: float = 1.0, device=None) -> float:
+    """Dense float32 (n x n) @ (n x n) throughput in GFLOP/s (2 n^3 FLOPs per product), measured now, here."""
+    a = torch.rand(n, n, device=device)
+    b = torch.rand(n, n, device=device)
+    out = torch.empty(n, n, device=device)
+    torch.mm(a, b, out=out)  # warm-up
+    reps, t0 = 0, time.perf_counter()
+    while True:
+        torch.mm(a, b, out=out)
+        reps += 1
+        if device is not None and torch.device(device).type == "cuda":
+            torch.cuda.synchronize()
+        elapsed = time.perf_counter() - t0
+        if elapsed >= seconds:
+            return 2.0 * n**3 * reps / elapsed / 1e9

@@ -1,0 +1,64 @@
+"""Logistic PCA (Collins, Dasgupta & Schapire 2001; Schein, Saul & Ungar 2003): the Bernoulli analogue of PCA, one of
+the baselines of Hinton & Salakhutdinov (2006).
+
+Each image x (pixels in [0, 1], read as probabilities) gets its own code z in R^k; the model is
+
+    x_hat = sigmoid(W_d z + mu),   minimise  sum_n CE(x_n, x_hat_n)  over W_d (784 x k), mu and every z_n.
+
+There is no encoder: ``encode`` solves for the codes of new images with W_d and mu fixed (a convex problem per
+image). We minimise the cross-entropy with full-batch Adam (codes and W_d jointly), not with Schein et al.'s
+alternating bound iterations; the objective is the same.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from aevq.runtime import check_finite
+
+
+def cross_entropy(x: torch.Tensor, z: torch.Tensor, w: torch.Tensor, mu: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy summed over pixels, averaged over rows, of x against sigmoid(z W_d^T + mu)."""
+    return nn.functional.binary_cross_entropy_with_logits(torch.addmm(mu, z, w.T), x, reduction="sum") / x.shape[0]
+
+
+class LogisticPCA:
+    """``fit(X)`` learns W_d, mu (and training codes); ``encode`` fits codes; ``decode`` = sigmoid(W_d z + mu)."""
+
+    def __init__(self, n_components: int, *, steps: int = 300, lr: float = 0.05, generator: torch.Generator):
+        self.k, self.steps, self.lr, self.generator = int(n_components), int(steps), float(lr), generator
+
+    def _init_codes(self, n: int, device) -> torch.Tensor:
+        return (0.01 * torch.randn(n, self.k, generator=self.generator)).to(device).requires_grad_(True)
+
+    def fit(self, x: torch.Tensor) -> LogisticPCA:
+        p = x.mean(0).clamp(1e-3, 1 - 1e-3)
+        self.mu = torch.log(p / (1 - p)).requires_grad_(True)  # start at the logits of the mean image
+        self.W = (0.01 * torch.randn(x.shape[1], self.k, generator=self.generator)).to(x.device).requires_grad_(True)
+        z = self._init_codes(x.shape[0], x.device)
+        self.history = self._minimise(x, [z, self.W, self.mu], z, "logistic PCA fit")
+        self.W.requires_grad_(False)
+        self.mu.requires_grad_(False)
+        return self
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        z = self._init_codes(x.shape[0], x.device)
+        self.encode_history = self._minimise(x, [z], z, "logistic PCA codes")
+        return z.detach()
+
+    @torch.no_grad()
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(torch.addmm(self.mu, z, self.W.T))
+
+    def _minimise(self, x, params, z, desc) -> list[float]:
+        opt = torch.optim.Adam(params, lr=self.lr)
+        history = []
+        for step in tqdm(range(self.steps), desc=desc, mininterval=2.0):
+            opt.zero_grad(set_to_none=True)
+            loss = cross_entropy(x, z, self.W, self.mu)
+            loss.backward()
+            opt.step()
+            history.append(check_finite(loss.item(), what=desc, step=step))
+        return history

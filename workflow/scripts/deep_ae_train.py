@@ -1,0 +1,110 @@
+"""Train one of the chapter's autoencoders by backprop on the cross-entropy (Adam, minibatches) and evaluate it.
+
+kind = finetune     the unrolled RBM stack (784-1000-500-250-30), fine-tuned
+       random_init  the same net from random init, same fine-tuning budget
+       shallow      a 784-30 nonlinear AE (linear or logistic code, logistic output units), random init
+       codes2d      784-1000-500-250-2: the pretrained 784-1000-500-250 stack + a new 250-2 Gaussian top RBM
+"""
+
+import os
+
+# OpenMP threads sleep instead of spinning while they wait: on a shared, oversubscribed CPU a spinning
+# 2-thread GEMM was measured 10-40x slower than a sleeping one (set before torch loads libgomp).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from aevq.data.mnist import load_mnist  # noqa: E402
+from aevq.deep_ae_io import class_picks, save_npz_atomic, throughput, torch_save_atomic  # noqa: E402
+from aevq.models.deep_ae import DeepAutoencoder, fine_tune, matmul_gflops, pretrain_stack  # noqa: E402
+from aevq.models.rbm import RBM, rbm_from_state  # noqa: E402
+from aevq.runtime import seed_everything, snakemake_job, torch_device, torch_generator, write_json  # noqa: E402
+from aevq.training import as_tensor  # noqa: E402
+
+OFFSETS = {"finetune": 502, "random_init": 503, "shallow": 504, "codes2d": 505}
+
+with snakemake_job(snakemake):
+    p = snakemake.params
+    kind = p.kind
+    seed = p.seed + OFFSETS[kind]
+    seed_everything(seed)
+    device = torch_device(p.device, threads=snakemake.threads)
+    gflops_ref = matmul_gflops(p.matmul_n, device=device)
+    x_train, _, x_test_np, y_test = load_mnist(snakemake.input.mnist, n_train=p.n_train, n_test=p.n_test)
+    x, x_test = as_tensor(x_train, device), as_tensor(x_test_np, device)
+    g = torch_generator(seed, device=device)
+    info, pre_timing = {}, None
+    if kind in {"finetune", "codes2d"}:
+        saved = torch.load(snakemake.input.rbms, weights_only=True)
+        rbms = [rbm_from_state(s, device=device) for s in saved["rbms"]]
+        if kind == "codes2d":
+            cfg = p.pretrain
+            lower = rbms[:-1]
+            rbms = pretrain_stack(
+                x,
+                p.sizes,
+                epochs=cfg["epochs"],
+                batch_size=p.batch_size,
+                lr_binary=cfg["lr_binary"],
+                lr_top=cfg["lr_top"],
+                momentum_initial=cfg["momentum_initial"],
+                momentum_final=cfg["momentum_final"],
+                momentum_switch_epoch=cfg["momentum_switch_epoch"],
+                weight_decay=cfg["weight_decay"],
+                generator=g,
+                rbms=lower,
+            )
+            top = rbms[-1]
+            pre_timing = throughput(
+                x.shape[0],
+                [h["seconds"] for h in top.history],
+                RBM.cd1_flops_per_sample(top.n_visible, top.n_hidden),
+                gflops_ref,
+            )
+        assert [rbms[0].n_visible] + [r.n_hidden for r in rbms] == list(p.sizes), "stack sizes differ from config"
+        model = DeepAutoencoder.from_rbms(rbms)
+        info["init"] = "unrolled RBM stack (decoder = transposed encoder weights)"
+    else:
+        code = p.shallow_code if kind == "shallow" else "linear"
+        model = DeepAutoencoder(p.sizes, code_activation=code, generator=g).to(device)
+        info["init"] = "random: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (PyTorch's default Linear init), seeded"
+    ft = p.finetune
+    history = fine_tune(
+        model, x, x_test, epochs=ft["epochs"], batch_size=p.batch_size, lr=ft["lr"], generator=g, desc=kind
+    )
+    model.eval()
+    with torch.no_grad():
+        picks = class_picks(y_test)
+        recon = model(x_test[torch.as_tensor(picks, device=device)]).cpu().numpy()
+        arrays = {"picks": picks, "recon": recon.astype(np.float32)}
+        if kind == "codes2d":
+            arrays["codes"] = model.encode(x_test).cpu().numpy().astype(np.float32)
+            arrays["labels"] = y_test
+    torch_save_atomic({"sizes": list(p.sizes), "kind": kind, "state_dict": model.state_dict()}, snakemake.output.model)
+    save_npz_atomic(snakemake.output.arrays, **arrays)
+    timing = {
+        "matmul_gflops": gflops_ref,
+        "finetune": throughput(
+            x.shape[0], [h["seconds"] for h in history[1:]], model.train_flops_per_sample(), gflops_ref
+        ),
+    }
+    if pre_timing is not None:
+        timing["pretrain_top_rbm"] = pre_timing
+    if kind == "shallow":
+        info["code_units"] = p.shallow_code
+    write_json(
+        {
+            "kind": kind,
+            "sizes": list(p.sizes),
+            "n_train": int(x.shape[0]),
+            "n_test": int(x_test.shape[0]),
+            "optimizer": f"Adam lr={ft['lr']}, minibatch {p.batch_size}, {ft['epochs']} epochs, cross-entropy",
+            **info,
+            "test_error": history[-1]["test_error"],
+            "test_error_before_finetune": history[0]["test_error"],
+            "curve": [{k: v for k, v in h.items() if k != "seconds"} for h in history],
+            "timing": timing,
+        },
+        snakemake.output.metrics,
+    )
