@@ -273,4 +273,6 @@ class HelmholtzMachine:
         """
         rng = self.rng if rng is None else rng
         x, zs = self.sample(n, rng=rng, return_latents=True)
-        return float(np.mean(self.log_joint(x, zs) - self.log_prob(x) - self.log_q(x, zs)))
+        distinct, inverse = np.unique(x, axis=0, return_inverse=True)  # enumerate each distinct dream once
+        log_px = self.log_prob(distinct)[inverse.reshape(-1)]
+        return float(np.mean(self.log_joint(x, zs) - log_px - self.log_q(x, zs)))
