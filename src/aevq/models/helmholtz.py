@@ -246,18 +246,22 @@ class HelmholtzMachine:
         out["q_top"] = np.empty((X.shape[0], self.sizes[-1]))
         for s in range(0, X.shape[0], chunk):
             x = X[s : s + chunk]
+            sl = slice(s, s + chunk)
             # log p(x | z1) = x.b0 + (x W0) . z1 - sum_i softplus(b0 + W0 z1)
-            logpx_z1 = (x @ self.b[0])[:, None] + (x @ self.W[0]) @ Z1.T - S[None, :]
-            out["log_px"][s : s + chunk] = logsumexp(logpx_z1 + log_prior_z1[None, :], axis=1)
+            logpx_z1 = (x @ self.W[0]) @ Z1.T
+            logpx_z1 += (x @ self.b[0])[:, None] - S[None, :]
+            t = logpx_z1 + log_prior_z1[None, :]
+            m = t.max(1, keepdims=True)
+            t -= m
+            np.exp(t, out=t)
+            out["log_px"][sl] = np.log(t.sum(1)) + m[:, 0]
             aq = self.rec_logits(1, x)
-            logq1 = aq @ Z1.T - _softplus(aq).sum(1)[:, None]
+            logq1 = aq @ Z1.T
+            logq1 -= _softplus(aq).sum(1)[:, None]
             q1 = np.exp(logq1)
-            out["energy"][s : s + chunk] = (q1 * (e_u[None, :] - logpx_z1)).sum(1)
-            out["entropy"][s : s + chunk] = -(q1 * (logq1 + h_u[None, :])).sum(1)
-            if m_top is not None:
-                out["q_top"][s : s + chunk] = q1 @ m_top
-            else:
-                out["q_top"][s : s + chunk] = expit(aq)
+            out["energy"][sl] = q1 @ e_u - np.einsum("ij,ij->i", q1, logpx_z1)
+            out["entropy"][sl] = -np.einsum("ij,ij->i", q1, logq1) - q1 @ h_u
+            out["q_top"][sl] = q1 @ m_top if m_top is not None else expit(aq)
         out["F"] = out["energy"] - out["entropy"]
         out["kl_qp"] = out["F"] + out["log_px"]
         return out
