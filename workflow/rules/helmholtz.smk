@@ -80,9 +80,11 @@ register_section(
     ],
     metrics=["helmholtz"],
     intro=(
-        "A layered Helmholtz machine (32 visible binary units, 16 in the middle layer, 1 at the top: 17 latent"
-        " units, so all 2^17 explanations of a pattern can be enumerated) is trained by wake-sleep on the shift"
-        " patterns of the lecture's Fig 8. Because the 508 distinct patterns and all latent configurations are"
-        " few, log p(x), the free energy F and the gap F + log p(x) = KL(Q||P) are computed exactly, not estimated."
+        f"A layered Helmholtz machine (layer sizes {'-'.join(map(str, HH['sizes']))}, visible first: 32 binary"
+        f" pixels, {sum(HH['sizes'][1:])} binary latent units, so all 2^{sum(HH['sizes'][1:])} explanations of a"
+        " pattern can be enumerated) is trained by wake-sleep on the shift patterns of the lecture's Fig 8. The 16"
+        " first-layer units are enough for one cause per bottom pixel and shift direction, and the single top unit"
+        " is the place for the direction itself. Because the 508 distinct patterns and all latent configurations"
+        " are few, log p(x), the free energy F and the gap F + log p(x) = KL(Q||P) are computed exactly."
     ),
 )
