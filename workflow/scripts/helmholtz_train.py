@@ -102,6 +102,7 @@ with snakemake_job(snakemake):
     final = hm.exact(dist.patterns)
     t_one_exact = time.perf_counter() - t1
     acc, top_unit, coding = direction_accuracy(final["q_top"], dist)
+    q_top_mean = float(dist.prob @ final["q_top"][:, top_unit])
     dreams, dream_z = hm.sample(p.n_show, rng=np.random.default_rng(seed + 4), return_latents=True)
     shown, shown_dir = sample_shifter(p.n_show, np.random.default_rng(seed + 5), p_on=p.p_on)
 
@@ -154,10 +155,12 @@ with snakemake_job(snakemake):
             acc,
             ">",
             0.9,
-            "Dayan et al. 1995 / Hinton et al. 1995 describe the top unit learning the shift direction; we read"
-            " 'identifies' as > 90% correct (chance 50%, Bayes optimum 100% on these patterns)",
+            "Dayan et al. 1995 (the shifter example of Fig 8) describe the top-layer unit coming to represent the shift"
+            " direction; we read 'identifies' as > 90% correct (chance 50%, Bayes optimum 100% on these patterns)",
             detail=f"top unit {top_unit} of {p.sizes[-1]}, coding: {coding}; accuracy {acc:.3f} after"
-            f" {hm.steps_done * p.batch_size} patterns;"
+            f" {hm.steps_done * p.batch_size} patterns; mean q(top = 1 | x) under p_data {q_top_mean:.3g}, top"
+            f" generative bias {hm.b[-1][top_unit]:.2f} (accuracy 0.5 with q on one side for every pattern = a"
+            " collapsed top unit);"
             f" profile {p.profile} ({RUN_LENGTH[p.profile]})",
         ),
         claim(
@@ -189,6 +192,8 @@ with snakemake_job(snakemake):
                 "top_accuracy": acc,
                 "top_coding": coding,
                 "top_unit": top_unit,
+                "top_mean_q": q_top_mean,
+                "top_generative_bias": float(hm.b[-1][top_unit]),
                 "F_bits": float(dist.prob @ final["F"] / LN2),
                 "neg_log_px_bits": float(-(dist.prob @ final["log_px"]) / LN2),
             },
