@@ -1,0 +1,109 @@
+"""The shift patterns' exact p_data and the Helmholtz machine's exact enumeration, checked against brute force."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from aevq.data.shifter import sample_shifter, shifter_distribution
+from aevq.models.helmholtz import HelmholtzMachine
+
+
+def test_shifter_distribution_is_exact():
+    dist = shifter_distribution(0.2)
+    assert len(dist.prob) == 508  # 512 (bottom, direction) pairs; 4 shift-invariant bottom rows merge
+    assert dist.prob.sum() == pytest.approx(1.0, abs=1e-12)
+    assert dist.ambiguous.sum() == 4
+    x = dist.patterns.reshape(-1, 4, 8)
+    assert (x[:, 0] == x[:, 1]).all() and (x[:, 2] == x[:, 3]).all()  # middle rows copy the outer rows
+    left, right = np.roll(x[:, 3], -1, axis=1), np.roll(x[:, 3], 1, axis=1)
+    assert ((x[:, 0] == left).all(1) | (x[:, 0] == right).all(1)).all()
+    # the all-off pattern: both directions, probability 0.8^8
+    blank = dist.index(np.zeros((1, 32)))[0]
+    assert dist.prob[blank] == pytest.approx(0.8**8) and dist.p_right[blank] == 0.5
+
+
+def test_sampler_matches_p_data():
+    dist = shifter_distribution(0.2)
+    n = 200_000
+    x, direction = sample_shifter(n, np.random.default_rng(0), p_on=0.2)
+    idx = dist.index(x)
+    assert (idx >= 0).all()
+    freq = np.bincount(idx, minlength=len(dist.prob)) / n
+    se = np.sqrt(dist.prob * (1 - dist.prob) / n)
+    assert (np.abs(freq - dist.prob) <= 5 * se + 1e-6).all()
+    # the direction returned is consistent with the image (wherever the image determines it)
+    known = ~dist.ambiguous[idx]
+    assert (direction[known] == (dist.p_right[idx[known]] > 0.5)).all()
+    assert direction.mean() == pytest.approx(0.5, abs=0.01)
+
+
+def _random_machine(sizes, seed):
+    hm = HelmholtzMachine(sizes, seed=seed, init_scale=1.0)
+    rng = np.random.default_rng(seed + 1)
+    hm.b = [rng.normal(size=b.shape) for b in hm.b]
+    hm.c = [None] + [rng.normal(size=c.shape) for c in hm.c[1:]]
+    return hm
+
+
+def _brute_force(hm, x):
+    """log p(x), F, <E>, H by looping over every latent configuration (itertools)."""
+    sizes = hm.sizes[1:]
+    configs = list(itertools.product([0.0, 1.0], repeat=sum(sizes)))
+    zs_all = [np.array(c) for c in configs]
+    split = np.cumsum(sizes)[:-1]
+    log_pxz, log_q = [], []
+    for z in zs_all:
+        zs = [part[None, :] for part in np.split(z, split)]
+        log_pxz.append(hm.log_joint(x[None, :], zs)[0])
+        log_q.append(hm.log_q(x[None, :], zs)[0])
+    log_pxz, log_q = np.array(log_pxz), np.array(log_q)
+    q = np.exp(log_q)
+    assert q.sum() == pytest.approx(1.0, abs=1e-12)
+    log_px = np.log(np.exp(log_pxz).sum())
+    energy = -(q * log_pxz).sum()
+    entropy = -(q * log_q).sum()
+    return log_px, energy - entropy, energy, entropy
+
+
+@pytest.mark.parametrize("sizes", [[5, 3], [5, 3, 2], [4, 2, 2, 1]])
+def test_exact_enumeration_matches_brute_force(sizes):
+    hm = _random_machine(sizes, seed=len(sizes))
+    X = np.array(list(itertools.product([0.0, 1.0], repeat=sizes[0])))
+    ex = hm.exact(X, chunk=7)
+    for i, x in enumerate(X):
+        log_px, F, energy, entropy = _brute_force(hm, x)
+        assert ex["log_px"][i] == pytest.approx(log_px, abs=1e-10)
+        assert ex["F"][i] == pytest.approx(F, abs=1e-10)
+        assert ex["energy"][i] == pytest.approx(energy, abs=1e-10)
+        assert ex["entropy"][i] == pytest.approx(entropy, abs=1e-10)
+    # p(x) is a distribution over all 2^n0 visible vectors
+    assert np.exp(ex["log_px"]).sum() == pytest.approx(1.0, abs=1e-12)
+    # the bound: F >= -log p(x), gap = KL(Q||P) >= 0
+    assert (ex["kl_qp"] >= -1e-12).all()
+    assert ex["q_top"].shape == (len(X), sizes[-1])
+
+
+def test_monte_carlo_free_energy_agrees_with_exact():
+    hm = _random_machine([6, 4, 2], seed=3)
+    X = np.array(list(itertools.product([0.0, 1.0], repeat=6)))[::9]
+    exact = hm.exact(X)["F"]
+    mc = hm.free_energy_mc(X, 4000, rng=np.random.default_rng(0))
+    assert np.abs(mc - exact).max() < 0.15
+
+
+def test_wake_sleep_steps_are_finite_and_local():
+    x, _ = sample_shifter(200, np.random.default_rng(1))
+    hm = HelmholtzMachine([32, 6, 1], lr_gen=0.1, lr_rec=0.1, seed=0)
+    before = {k: v.copy() for k, v in hm.get_params().items()}
+    hm.fit(x, n_steps=20, batch_size=10)
+    after = hm.get_params()
+    assert all(np.isfinite(v).all() for v in after.values())
+    assert any(not np.array_equal(before[k], after[k]) for k in before if k != "sizes")
+    ex = hm.exact(x[:20])
+    assert np.isfinite(ex["log_px"]).all() and (ex["kl_qp"] >= -1e-9).all()
+    # dreams are binary 32-pixel images; a saved machine reloads to the same numbers
+    dreams = hm.sample(5)
+    assert dreams.shape == (5, 32) and set(np.unique(dreams)) <= {0.0, 1.0}
+    clone = HelmholtzMachine.from_params(after)
+    assert np.allclose(clone.exact(x[:5])["F"], ex["F"][:5])
