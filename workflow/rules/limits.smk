@@ -105,7 +105,9 @@ rule limits_evaluate:
         latent_dims=LIMITS["latent_dims"],
         primary_dim=LIMITS["primary_dim"],
         judge=LIMITS["judge"],
+        train=LIMITS["train"],
         iwae_k=LIMITS["iwae_k"],
+        eval_n_test=LIMITS["eval_n_test"],
         eval_batch=LIMITS["eval_batch"],
     script:
         "../scripts/limits_evaluate.py"

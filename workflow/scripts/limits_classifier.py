@@ -16,17 +16,21 @@ with snakemake_job(snakemake):
     device = torch_device(p.device, threads=snakemake.threads)
     x_train, y_train, x_test, y_test = load_mnist(snakemake.input.mnist, n_train=p.n_train, n_test=p.n_test)
     cfg = p.classifier
-    clf = MnistCNN(device=device, seed=seed).fit(
+    clf = MnistCNN(arch=cfg["arch"], hidden=tuple(cfg["hidden"]), device=device, seed=seed).fit(
         x_train, y_train, epochs=cfg["epochs"], batch_size=cfg["batch_size"], lr=cfg["lr"]
     )
     acc = clf.score(x_test, y_test)
-    torch.save({"state_dict": clf.state_dict(), "history": clf.history}, snakemake.output.model)
+    torch.save(
+        {"state_dict": clf.state_dict(), "arch": cfg["arch"], "hidden": cfg["hidden"], "history": clf.history},
+        snakemake.output.model,
+    )
     write_json(
         {
             "test_accuracy": acc,
             "n_train": len(x_train),
             "n_test": len(x_test),
             "epochs": cfg["epochs"],
+            "arch": cfg["arch"],
             "loss_history": clf.history,
             "claims": [
                 claim(
@@ -36,7 +40,7 @@ with snakemake_job(snakemake):
                     0.98,
                     "issue 8: below 98% the judge is not trustworthy (LeNet-class CNNs reach ~99%, LeCun et al. 1998)",
                     detail=(
-                        f"{len(x_train)} training images, {cfg['epochs']} epochs, {len(x_test)} test images."
+                        f"{cfg['arch'].upper()} judge, {len(x_train)} training images, {cfg['epochs']} epochs, {len(x_test)} test images."
                         + (
                             ""
                             if acc >= 0.98

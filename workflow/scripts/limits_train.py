@@ -12,7 +12,7 @@ BINARIZE_OFFSET = 800
 
 with snakemake_job(snakemake):
     p = snakemake.params
-    name, dim = snakemake.wildcards.model, int(snakemake.wildcards.dim)
+    name, dim = snakemake.wildcards.limits_model, int(snakemake.wildcards.limits_dim)
     seed = p.seed + 810 + zlib.crc32(f"{name}_d{dim}".encode()) % 10_000
     seed_everything(seed)
     device = torch_device(p.device, threads=snakemake.threads)

@@ -1,7 +1,8 @@
-"""The judge's eyes: a small MNIST CNN whose softmax and penultimate features score decodes.
+"""The judge's eyes: a small MNIST classifier whose softmax and penultimate features score decodes.
 
-conv(1->32, 3x3) - ReLU - maxpool 2 - conv(32->64, 3x3) - ReLU - maxpool 2 - linear(64*5*5 -> 128) - ReLU - linear(10).
-The 128-dimensional penultimate activations play the role of Inception features in the Frechet distance.
+``arch="cnn"`` (full profile): conv(1->32, 3x3) - ReLU - maxpool 2 - conv(32->64, 3x3) - ReLU - maxpool 2 -
+linear(64*5*5 -> 128) - ReLU - linear(10). ``arch="mlp"`` (cheap, quick profile): 784 - hidden... - 10 with ReLU.
+The penultimate activations play the role of Inception features in the Frechet distance.
 """
 
 from __future__ import annotations
@@ -13,21 +14,39 @@ from torch.nn import functional as F  # noqa: N812
 
 
 class MnistCNN(nn.Module):
-    def __init__(self, *, channels: tuple[int, int] = (32, 64), features: int = 128, device="cpu", seed: int = 0):
+    def __init__(
+        self,
+        *,
+        arch: str = "cnn",
+        channels: tuple[int, int] = (32, 64),
+        hidden: tuple[int, ...] = (128,),
+        device="cpu",
+        seed: int = 0,
+    ):
         super().__init__()
         self.device = torch.device(device)
+        self.arch = arch
         torch.manual_seed(seed)
-        c1, c2 = channels
-        self.conv1 = nn.Conv2d(1, c1, 3)
-        self.conv2 = nn.Conv2d(c1, c2, 3)
-        self.fc = nn.Linear(c2 * 5 * 5, features)
-        self.out = nn.Linear(features, 10)
+        if arch == "cnn":
+            c1, c2 = channels
+            self.conv1 = nn.Conv2d(1, c1, 3)
+            self.conv2 = nn.Conv2d(c1, c2, 3)
+            self.fc = nn.Linear(c2 * 5 * 5, hidden[-1])
+        elif arch == "mlp":
+            from aevq.models.vae import mlp
+
+            self.body = mlp([784, *hidden])
+        else:
+            raise ValueError(f"arch must be 'cnn' or 'mlp', not {arch!r}")
+        self.out = nn.Linear(hidden[-1], 10)
         self.generator = torch.Generator(device=self.device)
         self.generator.manual_seed(int(seed) + 1)
         self.history: list[float] = []
         self.to(self.device)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
+        if self.arch == "mlp":
+            return F.relu(self.body(x))
         h = x.view(-1, 1, 28, 28)
         h = F.max_pool2d(F.relu(self.conv1(h)), 2)
         h = F.max_pool2d(F.relu(self.conv2(h)), 2)
