@@ -17,7 +17,7 @@ import torch
 
 def frechet_distance(mu1: np.ndarray, s1: np.ndarray, mu2: np.ndarray, s2: np.ndarray) -> float:
     """Frechet (2-Wasserstein) distance squared between N(mu1, s1) and N(mu2, s2)."""
-    covmean, _ = scipy.linalg.sqrtm(s1 @ s2, disp=False)
+    covmean = scipy.linalg.sqrtm(s1 @ s2)
     if not np.isfinite(covmean).all():  # singular product: regularise as in the FID reference code
         eps = 1e-6 * np.eye(len(s1))
         covmean = scipy.linalg.sqrtm((s1 + eps) @ (s2 + eps))

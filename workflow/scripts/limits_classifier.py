@@ -40,7 +40,8 @@ with snakemake_job(snakemake):
                     0.98,
                     "issue 8: below 98% the judge is not trustworthy (LeNet-class CNNs reach ~99%, LeCun et al. 1998)",
                     detail=(
-                        f"{cfg['arch'].upper()} judge, {len(x_train)} training images, {cfg['epochs']} epochs, {len(x_test)} test images."
+                        f"{cfg['arch'].upper()} judge, {len(x_train)} training images, {cfg['epochs']} epochs,"
+                        f" {len(x_test)} test images."
                         + (
                             ""
                             if acc >= 0.98

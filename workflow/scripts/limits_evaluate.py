@@ -189,7 +189,8 @@ with snakemake_job(snakemake):
         + "."
     )
     scale = (
-        f" Quick profile: {p.train['epochs']} epochs on {len(x_train)} images with a half-width net, so absolute numbers are far from the paper's scale."
+        f" Quick profile: {p.train['epochs']} epochs on {len(x_train)} images with a half-width net, so absolute"
+        " numbers are far from the paper's scale."
         if p.profile == "quick"
         else ""
     )
@@ -234,7 +235,8 @@ with snakemake_job(snakemake):
                     ">=",
                     0.0,
                     "Jensen's inequality; Burda et al. 2016 (the IWAE bound is at least the ELBO)",
-                    detail=f"{row['n_batches']} batches of {p.eval_batch} binarised test images (first {len(xe)}); ELBO with the"
+                    detail=f"{row['n_batches']} batches of {p.eval_batch} binarised test images (first {len(xe)});"
+                    " ELBO with the"
                     f" closed-form KL and {ELBO_SAMPLES} reconstruction samples; mean gap {row['bound_gap']:.2f}"
                     f" nats; with the IWAE's own samples the smallest gap is {row['min_batch_gap_same_samples']:.3f}.",
                 )
