@@ -59,8 +59,9 @@ class VQVAE(nn.Module):
 
     def nearest(self, ze: torch.Tensor) -> torch.Tensor:
         """Index of the nearest codebook vector for every slot, shape (batch, m)."""
-        d = torch.cdist(ze.reshape(-1, self.D), self.codebook)
-        return d.argmin(dim=1).view(-1, self.m)
+        with torch.no_grad():  # argmin has no gradient; do not keep the distance graph
+            d = torch.cdist(ze.reshape(-1, self.D), self.codebook)
+            return d.argmin(dim=1).view(-1, self.m)
 
     def quantize(self, ze: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(z_q with straight-through gradient, the selected codebook vectors e, the indices)."""
