@@ -114,13 +114,13 @@ with snakemake_job(snakemake):
                 _, dec = model.sample(n, prior=prior, generator=g)
                 judged[key] = judge.score(dec)
                 arrays[f"decodes_{name}_{prior}"] = dec[:N_GRID]
-                props[key] = {
-                    "continuity_prior": float("nan"),
-                    "continuity_data": float("nan"),
+                props[key] = {  # no continuous latent: continuity and midpoints do not apply (null)
+                    "continuity_prior": None,
+                    "continuity_data": None,
                     "completeness_random": judged[key]["confident_share"],
-                    "completeness_midpoints": float("nan"),
-                    "code_mean_norm": float("nan"),
-                    "code_std_per_dim": float("nan"),
+                    "completeness_midpoints": None,
+                    "code_mean_norm": None,
+                    "code_std_per_dim": None,
                     "nn_distance": judged[key]["nn_distance"],
                     "frechet": judged[key]["frechet"],
                 }
