@@ -209,7 +209,10 @@ with snakemake_job(snakemake):
                 "lecture 3.5: an AE fed random z gives 'almost always meaningless noise'; the VAE's prior makes the"
                 " space samplable (Kingma & Welling 2014)",
                 detail=f"VAE {va['confidence']:.3f} vs AE {ae['confidence']:.3f} over {n} decodes each"
-                f" (confident share {va['confident_share']:.2f} vs {ae['confident_share']:.2f}). {trust}{scale}",
+                f" (confident share {va['confident_share']:.2f} vs {ae['confident_share']:.2f}; entropy of the"
+                f" predicted-class histogram {va['class_entropy']:.2f} vs {ae['class_entropy']:.2f} nats, log 10 ="
+                " 2.30 when all digits appear equally; a low AE entropy with high confidence means blobs the judge"
+                f" files under one or two classes). {trust}{scale}",
             )
         )
         claims.append(
