@@ -1,1 +1,162 @@
 # Ch. 3.5: why an AutoEncoder is not a generative model (VAE, beta-VAE, VQ-VAE) (issue 8): rules, notebook and report section.
+# A classifier judges decodes of random latents; AE / VAE / beta-VAE / VQ-VAE share one MLP shape (784-512-256-d).
+
+LIMITS = config["limits"]
+LIMITS_CATEGORY = "7. Why an AutoEncoder is not a generative model"
+LIMITS_MODELS = (
+    [f"{m}_d{d}" for d in LIMITS["latent_dims"] for m in ("ae", "vae")]
+    + [f"beta{b:g}_d{LIMITS['primary_dim']}" for b in LIMITS["betas"]]
+    + [f"vqvae_d{LIMITS['vqvae']['n_slots'] * LIMITS['vqvae']['code_dim']}"]
+)
+LIMITS_FIGURES = [
+    "limits_random_decodes",
+    "limits_properties",
+    "limits_latent_maps",
+    "limits_interpolation",
+    "limits_bound_gap",
+    "limits_beta_vq",
+]
+LIMITS_TABLES = ["limits_properties", "limits_elbo", "limits_beta_vq", "limits_summary"]
+
+
+wildcard_constraints:
+    limits_model="ae|vae|beta[0-9.]+|vqvae",
+    limits_dim="[0-9]+",
+
+
+rule limits_classifier:
+    input:
+        mnist="results/data/mnist.npz",
+    output:
+        model="results/models/limits/classifier.pt",
+        metrics="results/metrics/limits_classifier.json",
+    log:
+        log_path("limits_classifier"),
+    benchmark:
+        bench_path("limits_classifier")
+    conda:
+        conda_env("torch")
+    threads: HEAVY_THREADS
+    resources:
+        mem_mb=config["resources"]["mem_mb"],
+        gpu=GPU,
+    params:
+        seed=config["seed"],
+        device=DEVICE,
+        n_train=config["data"]["n_train"],
+        n_test=config["data"]["n_test"],
+        classifier=LIMITS["classifier"],
+    script:
+        "../scripts/limits_classifier.py"
+
+
+rule limits_train:
+    input:
+        mnist="results/data/mnist.npz",
+    output:
+        model="results/models/limits/{limits_model}_d{limits_dim}.pt",
+    log:
+        log_path("limits_train_{limits_model}_d{limits_dim}"),
+    benchmark:
+        bench_path("limits_train_{limits_model}_d{limits_dim}")
+    conda:
+        conda_env("torch")
+    threads: HEAVY_THREADS
+    resources:
+        mem_mb=config["resources"]["mem_mb"],
+        gpu=GPU,
+    params:
+        seed=config["seed"],
+        device=DEVICE,
+        n_train=config["data"]["n_train"],
+        hidden=LIMITS["hidden"],
+        train=LIMITS["train"],
+        vqvae=LIMITS["vqvae"],
+    script:
+        "../scripts/limits_train.py"
+
+
+rule limits_evaluate:
+    input:
+        mnist="results/data/mnist.npz",
+        classifier="results/models/limits/classifier.pt",
+        classifier_metrics="results/metrics/limits_classifier.json",
+        models=expand("results/models/limits/{name}.pt", name=LIMITS_MODELS),
+    output:
+        metrics="results/metrics/limits.json",
+        arrays="results/models/limits/evaluation.npz",
+    log:
+        log_path("limits_evaluate"),
+    benchmark:
+        bench_path("limits_evaluate")
+    conda:
+        conda_env("torch")
+    threads: HEAVY_THREADS
+    resources:
+        mem_mb=config["resources"]["mem_mb"],
+        gpu=GPU,
+    params:
+        seed=config["seed"],
+        device=DEVICE,
+        profile=config["profile"],
+        n_train=config["data"]["n_train"],
+        n_test=config["data"]["n_test"],
+        models=LIMITS_MODELS,
+        latent_dims=LIMITS["latent_dims"],
+        primary_dim=LIMITS["primary_dim"],
+        judge=LIMITS["judge"],
+        train=LIMITS["train"],
+        iwae_k=LIMITS["iwae_k"],
+        eval_n_test=LIMITS["eval_n_test"],
+        eval_batch=LIMITS["eval_batch"],
+    script:
+        "../scripts/limits_evaluate.py"
+
+
+# this file is included after every other chapter: the summary table reads every metrics JSON registered so far
+LIMITS_SUMMARY_INPUTS = [m for s in SECTIONS for m in s["metrics"]]
+
+
+rule notebook_limits:
+    input:
+        notebook="notebooks/07_limits.ipynb",
+        metrics="results/metrics/limits.json",
+        classifier_metrics="results/metrics/limits_classifier.json",
+        arrays="results/models/limits/evaluation.npz",
+        chapter_metrics=LIMITS_SUMMARY_INPUTS,
+    output:
+        **{f: figure(f, LIMITS_CATEGORY) for f in LIMITS_FIGURES},
+        **{f"table_{t}": table(t, LIMITS_CATEGORY) for t in LIMITS_TABLES},
+        notebook="results/notebooks/07_limits.ipynb",
+    log:
+        log_path("notebook_limits"),
+    benchmark:
+        bench_path("notebook_limits")
+    group:
+        "figures"
+    conda:
+        conda_env("notebook")
+    params:
+        args=papermill_parameters,
+    shell:
+        "papermill -k python3 --no-progress-bar {input.notebook} {output.notebook} {params.args} > {log} 2>&1"
+
+
+register_section(
+    key="limits",
+    order=70,
+    title="7. Why an AutoEncoder is not a generative model",
+    lecture=(
+        "lecture 3.5 'Limits of the AutoEncoder', the closing summary table and the bridge to Part 2;"
+        " Kingma & Welling 2014; Higgins et al. 2017; van den Oord et al. 2017"
+    ),
+    figures=LIMITS_FIGURES,
+    tables=LIMITS_TABLES,
+    metrics=["limits", "limits_classifier"],
+    intro=(
+        "Feed a trained AutoEncoder's decoder a random z ~ N(0, I) and the lecture says the output is almost always"
+        " meaningless noise. Here a small MNIST classifier, trained in the pipeline, turns that into numbers:"
+        " how confidently it labels decodes of random latents, how far they are from real digits, for an AE, a VAE,"
+        " beta-VAEs and a VQ-VAE with the same encoder/decoder sizes."
+    ),
+)

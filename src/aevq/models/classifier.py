@@ -1,0 +1,93 @@
+"""The judge's eyes: a small MNIST classifier whose softmax and penultimate features score decodes.
+
+``arch="cnn"`` (full profile): conv(1->32, 3x3) - ReLU - maxpool 2 - conv(32->64, 3x3) - ReLU - maxpool 2 -
+linear(64*5*5 -> 128) - ReLU - linear(10). ``arch="mlp"`` (cheap, quick profile): 784 - hidden... - 10 with ReLU.
+The penultimate activations play the role of Inception features in the Frechet distance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F  # noqa: N812
+
+
+class MnistCNN(nn.Module):
+    def __init__(
+        self,
+        *,
+        arch: str = "cnn",
+        channels: tuple[int, int] = (32, 64),
+        hidden: tuple[int, ...] = (128,),
+        device="cpu",
+        seed: int = 0,
+    ):
+        super().__init__()
+        self.device = torch.device(device)
+        self.arch = arch
+        torch.manual_seed(seed)
+        if arch == "cnn":
+            c1, c2 = channels
+            self.conv1 = nn.Conv2d(1, c1, 3)
+            self.conv2 = nn.Conv2d(c1, c2, 3)
+            self.fc = nn.Linear(c2 * 5 * 5, hidden[-1])
+        elif arch == "mlp":
+            from aevq.models.vae import mlp
+
+            self.body = mlp([784, *hidden])
+        else:
+            raise ValueError(f"arch must be 'cnn' or 'mlp', not {arch!r}")
+        self.out = nn.Linear(hidden[-1], 10)
+        self.generator = torch.Generator(device=self.device)
+        self.generator.manual_seed(int(seed) + 1)
+        self.history: list[float] = []
+        self.to(self.device)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        if self.arch == "mlp":
+            return F.relu(self.body(x))
+        h = x.view(-1, 1, 28, 28)
+        h = F.max_pool2d(F.relu(self.conv1(h)), 2)
+        h = F.max_pool2d(F.relu(self.conv2(h)), 2)
+        return F.relu(self.fc(h.flatten(1)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(self.features(x))
+
+    def fit(self, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int, lr: float) -> MnistCNN:
+        from aevq.training import as_tensor, fit_minibatch
+
+        self.train()
+        xy = torch.cat([as_tensor(x, self.device), as_tensor(y[:, None], self.device)], dim=1)
+
+        def loss(batch):
+            return F.cross_entropy(self(batch[:, :-1]), batch[:, -1].long())
+
+        opt = torch.optim.Adam(self.parameters(), lr=lr)
+        self.history = fit_minibatch(
+            loss, opt, xy, epochs=epochs, batch_size=batch_size, generator=self.generator, desc="classifier"
+        )
+        self.eval()
+        return self
+
+    @torch.no_grad()
+    def _batched(self, x: np.ndarray, fn, batch_size: int = 1000) -> np.ndarray:
+        out = []
+        for start in range(0, len(x), batch_size):
+            xb = torch.as_tensor(np.asarray(x[start : start + batch_size]), dtype=torch.float32, device=self.device)
+            out.append(fn(xb).cpu().numpy())
+        return np.concatenate(out)
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        return self._batched(x, lambda xb: F.softmax(self(xb), dim=1))
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return self.predict_proba(x).argmax(axis=1)
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        """Penultimate features (for the Frechet distance)."""
+        return self._batched(x, self.features)
+
+    def score(self, x: np.ndarray, y: np.ndarray) -> float:
+        return float((self.predict(x) == y).mean())
