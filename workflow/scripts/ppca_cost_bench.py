@@ -23,9 +23,10 @@ def synthetic(rng, n, D, q):
     return rng.standard_normal((n, q)) @ W.T + 0.5 * rng.standard_normal((n, D))
 
 
-def median_time(fn, repeats):
+def median_time(fn, repeats, min_total=0.05):
+    """Median of at least ``repeats`` runs; fast calls are repeated until they fill ``min_total`` seconds."""
     times = []
-    for _ in range(repeats):
+    while len(times) < repeats or (sum(times) < min_total and len(times) < 200):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
