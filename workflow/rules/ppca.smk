@@ -23,6 +23,7 @@ rule ppca_fit:
     params:
         q=PPCA["n_components"],
         n_train=PPCA["n_train"] or config["data"]["n_train"],
+        blas_threads=PPCA["blas_threads"],
         n_test=config["data"]["n_test"],
         em=PPCA["em"],
         posterior=PPCA["posterior"],
@@ -42,7 +43,7 @@ rule ppca_cost_bench:
         bench_path("ppca_cost_bench")
     conda:
         conda_env("data")
-    threads: HEAVY_THREADS
+    threads: PPCA["bench"]["threads"]
     resources:
         mem_mb=config["resources"]["mem_mb"],
     params:

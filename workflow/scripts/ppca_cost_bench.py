@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 import scipy.linalg as sla
+from threadpoolctl import threadpool_limits
 
 from aevq.claims import claim
 from aevq.models.ppca import em_step
@@ -53,7 +54,7 @@ def slope(xs, ts):
     return float(b), float(a)
 
 
-with snakemake_job(snakemake):
+with snakemake_job(snakemake), threadpool_limits(snakemake.params.bench["threads"]):
     p = snakemake.params.bench
     rng = np.random.default_rng(int(snakemake.params.seed))
     n, reps = int(p["n"]), int(p["repeats"])
@@ -96,7 +97,7 @@ with snakemake_job(snakemake):
         {
             "N": n,
             "repeats": reps,
-            "threads": snakemake.threads,
+            "threads": p["threads"],
             "d_sweep": d_rows,
             "q_sweep": q_rows,
             "slopes_in_D": slopes,
@@ -115,7 +116,7 @@ with snakemake_job(snakemake):
                     " at least half the theory's gap",
                     detail=(
                         f"least-squares slopes of log(median wall time) vs log D over {rng_txt}, {reps} repeats,"
-                        f" {snakemake.threads} threads: form S {slopes['form_S']['slope']:.2f} (theory 2),"
+                        f" {p['threads']} BLAS thread(s): form S {slopes['form_S']['slope']:.2f} (theory 2),"
                         f" eigh {slopes['eigh']['slope']:.2f} (theory 3), EM step"
                         f" {slopes['em_step']['slope']:.2f} (theory 1); EM step vs q at D={p['d_fixed']}:"
                         f" {b_q:.2f} (theory 1). Small D is overhead-bound, which flattens all slopes."

@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 from sklearn.decomposition import PCA
+from threadpoolctl import threadpool_limits
 
 from aevq.claims import claim
 from aevq.data.mnist import load_mnist
@@ -24,7 +25,7 @@ def max_rel(a, ref):
     return float(np.max(np.abs(a - ref)) / np.max(np.abs(ref)))
 
 
-with snakemake_job(snakemake):
+with snakemake_job(snakemake), threadpool_limits(snakemake.params.blas_threads or snakemake.threads):
     p = snakemake.params
     q = int(p.q)
     rng = np.random.default_rng(int(p.seed))
