@@ -205,8 +205,8 @@ with snakemake_job(snakemake), threadpool_limits(snakemake.params.blas_threads o
                 "issue 4; W_ML = U_q (Lambda_q - sigma^2 I)^{1/2} R: only the subspace is identified",
                 detail=(
                     f"largest principal angle between span(W_EM) and span(U_q) after {em.n_iter_} EM iterations;"
-                    f" EM converges slowly along directions with close eigenvalues"
-                    f" (lambda_q/lambda_q+1 = {lam[q - 1] / lam[q]:.4f}){quick_note}"
+                    f" (lambda_q/lambda_q+1 = {lam[q - 1] / lam[q]:.4f}); per-iteration angles are in the npz"
+                    f"{quick_note}"
                 ),
             ),
             claim(
