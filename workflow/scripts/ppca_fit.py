@@ -71,7 +71,7 @@ with snakemake_job(snakemake), threadpool_limits(snakemake.params.blas_threads o
             "compared with": "joint-Gaussian conditional W^T C^-1 (x - mu)",
             "max abs error": float(np.max(np.abs(post_mean - ref_mean))),
             "max relative error": mean_err,
-            "typical standard error": 0.0,
+            "typical standard error": None,
             "max |error| / SE": None,
         },
         {
@@ -79,7 +79,7 @@ with snakemake_job(snakemake), threadpool_limits(snakemake.params.blas_threads o
             "compared with": "joint-Gaussian conditional I - W^T C^-1 W",
             "max abs error": float(np.max(np.abs(post_cov - ref_cov))),
             "max relative error": cov_err,
-            "typical standard error": 0.0,
+            "typical standard error": None,
             "max |error| / SE": None,
         },
         {
@@ -103,7 +103,10 @@ with snakemake_job(snakemake), threadpool_limits(snakemake.params.blas_threads o
 
     # --- sigma^2_ML and W_ML against the formula; the rotation R relating EM's W to the closed form's
     lam = cf.eigenvalues_
-    sigma2_formula = float(lam[q:].mean())
+    # sigma^2_ML = mean of the D - q discarded eigenvalues = (tr S - sum of the q kept ones) / (D - q), with tr S taken
+    # from the data directly (not from the eigendecomposition), as an independent evaluation of the formula
+    trace_S = float(np.sum((X - X.mean(axis=0)) ** 2) / n)
+    sigma2_formula = float((trace_S - lam[:q].sum()) / (D - q))
     U_q = cf.components_
     scale = np.sqrt(lam[:q] - sigma2_formula)
     R = (U_q.T @ em.W_) / scale[:, None]  # W_em = U_q (Lambda_q - sigma^2 I)^{1/2} R
@@ -174,6 +177,7 @@ with snakemake_job(snakemake), threadpool_limits(snakemake.params.blas_threads o
         "ml_formula": {
             "sigma2_closed_form": cf.sigma2_,
             "sigma2_formula_mean_discarded": sigma2_formula,
+            "sigma2_closed_form_vs_formula_relative": rel(cf.sigma2_, sigma2_formula),
             "sigma2_em": em.sigma2_,
             "sigma2_em_relative_error": rel(em.sigma2_, sigma2_formula),
             "em_WtW_eigs_vs_lambda_minus_sigma2_max_rel": max_rel(sv2_em, lam[:q] - sigma2_formula),
