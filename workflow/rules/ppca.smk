@@ -1,1 +1,99 @@
 # Ch. 3.2: Probabilistic PCA (issue 4): rules, notebook and report section.
+
+PPCA = config["ppca"]
+PPCA_SEED = config["seed"] + 40  # the fixed per-rule offset of this chapter
+PPCA_CAT = "3. Probabilistic PCA"
+
+
+rule ppca_fit:
+    input:
+        mnist="results/data/mnist.npz",
+    output:
+        npz="results/models/ppca/ppca_fit.npz",
+        metrics="results/metrics/ppca.json",
+    log:
+        log_path("ppca_fit"),
+    benchmark:
+        bench_path("ppca_fit")
+    conda:
+        conda_env("data")
+    threads: HEAVY_THREADS
+    resources:
+        mem_mb=config["resources"]["mem_mb"],
+    params:
+        q=PPCA["n_components"],
+        n_train=PPCA["n_train"] or config["data"]["n_train"],
+        blas_threads=PPCA["blas_threads"],
+        n_test=config["data"]["n_test"],
+        em=PPCA["em"],
+        posterior=PPCA["posterior"],
+        n_samples=PPCA["n_samples"],
+        seed=PPCA_SEED,
+        profile=config["profile"],
+    script:
+        "../scripts/ppca_fit.py"
+
+
+rule ppca_cost_bench:
+    output:
+        metrics="results/metrics/ppca_cost_bench.json",
+    log:
+        log_path("ppca_cost_bench"),
+    benchmark:
+        bench_path("ppca_cost_bench")
+    conda:
+        conda_env("data")
+    threads: PPCA["bench"]["threads"]
+    resources:
+        mem_mb=config["resources"]["mem_mb"],
+    params:
+        bench=PPCA["bench"],
+        seed=PPCA_SEED + 1,
+    script:
+        "../scripts/ppca_cost_bench.py"
+
+
+rule notebook_ppca:
+    input:
+        notebook="notebooks/03_ppca.ipynb",
+        fit="results/models/ppca/ppca_fit.npz",
+        metrics="results/metrics/ppca.json",
+        bench="results/metrics/ppca_cost_bench.json",
+    output:
+        notebook="results/notebooks/03_ppca.ipynb",
+        em=figure("ppca_em_convergence", PPCA_CAT),
+        posterior=table("ppca_posterior_check", PPCA_CAT),
+        samples=figure("ppca_samples", PPCA_CAT),
+        formula=figure("ppca_ml_formula", PPCA_CAT),
+        formula_table=table("ppca_ml_formula_values", PPCA_CAT),
+        cost=figure("ppca_cost", PPCA_CAT),
+        cost_table=table("ppca_cost_times", PPCA_CAT),
+    log:
+        log_path("notebook_ppca"),
+    benchmark:
+        bench_path("notebook_ppca")
+    group:
+        "figures"
+    conda:
+        conda_env("notebook")
+    params:
+        args=papermill_parameters,
+    shell:
+        "papermill -k python3 --no-progress-bar {input.notebook} {output.notebook} {params.args} > {log} 2>&1"
+
+
+register_section(
+    key="ppca",
+    order=40,
+    title="3.2 Probabilistic PCA: the encoder derived by Bayes",
+    lecture="§3.2 Probabilistic PCA (Tipping & Bishop 1999)",
+    figures=["ppca_em_convergence", "ppca_samples", "ppca_ml_formula", "ppca_cost"],
+    tables=["ppca_posterior_check", "ppca_ml_formula_values", "ppca_cost_times"],
+    metrics=["ppca", "ppca_cost_bench"],
+    intro=(
+        "PPCA gives PCA a likelihood: z ~ N(0, I), x | z ~ N(W z + mu, sigma^2 I). Its encoder p(z|x) is derived,"
+        " not assumed, and its maximum-likelihood fit has a closed form (PCA) and an EM route that never forms a"
+        " D x D matrix. Both are fitted on MNIST, the posterior formula is checked against the exact Gaussian"
+        " conditional and Monte Carlo, and the two fits' costs are measured."
+    ),
+)
