@@ -17,13 +17,12 @@ rule ppca_fit:
         bench_path("ppca_fit")
     conda:
         conda_env("data")
-    threads: HEAVY_THREADS
+    threads: PPCA["blas_threads"] or HEAVY_THREADS
     resources:
         mem_mb=config["resources"]["mem_mb"],
     params:
         q=PPCA["n_components"],
         n_train=PPCA["n_train"] or config["data"]["n_train"],
-        blas_threads=PPCA["blas_threads"],
         n_test=config["data"]["n_test"],
         em=PPCA["em"],
         posterior=PPCA["posterior"],

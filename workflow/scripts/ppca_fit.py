@@ -25,7 +25,7 @@ def max_rel(a, ref):
     return float(np.max(np.abs(a - ref)) / np.max(np.abs(ref)))
 
 
-with snakemake_job(snakemake), threadpool_limits(snakemake.params.blas_threads or snakemake.threads):
+with snakemake_job(snakemake), threadpool_limits(snakemake.threads):
     p = snakemake.params
     q = int(p.q)
     rng = np.random.default_rng(int(p.seed))
