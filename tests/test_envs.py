@@ -1,7 +1,11 @@
 """conda envs (for `--sdm conda`) carry exactly the pip pins of pyproject.toml, for CPU and CUDA alike."""
 
+import ast
+import json
 import re
+import sys
 import tomllib
+from pathlib import Path
 
 import yaml
 
@@ -56,3 +60,85 @@ def test_every_family_named_in_the_rules_exists():
     for family in used:
         for device in ("cpu", "cuda"):
             assert (REPO / "envs" / device / f"{family}.yaml").exists(), (device, family)
+
+
+# --- each rule's env provides what its code imports -----------------------------------------------------------------
+# Import name -> distribution name, where they differ.
+DISTRIBUTION = {"sklearn": "scikit-learn", "yaml": "pyyaml"}
+
+
+def _imports(tree: ast.Module, module_level_only: bool) -> set[str]:
+    """Dotted names imported by a module: everything (a script) or only its top-level statements (a library module,
+    whose imports inside functions are optional paths, e.g. torch only when a torch model is used)."""
+    names = set()
+
+    def visit(node):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif module_level_only and isinstance(node, ast.Try | ast.If | ast.With):
+            for child in ast.iter_child_nodes(node):
+                visit(child)
+
+    for node in tree.body if module_level_only else ast.walk(tree):
+        visit(node)
+    return names
+
+
+def _library_file(dotted: str) -> Path | None:
+    path = REPO / "src" / Path(*dotted.split("."))
+    if path.with_suffix(".py").exists():
+        return path.with_suffix(".py")
+    if (path / "__init__.py").exists():
+        return path / "__init__.py"
+    return None
+
+
+def third_party_distributions(source: str) -> set[str]:
+    """Distributions a script needs, following its `aevq` imports through the library."""
+    found, seen, todo = set(), set(), [(source, False)]
+    while todo:
+        text, module_level_only = todo.pop()
+        for name in _imports(ast.parse(text), module_level_only):
+            root = name.split(".")[0]
+            if root == "aevq":
+                parts = name.split(".")
+                for i in range(1, len(parts) + 1):
+                    path = _library_file(".".join(parts[:i]))
+                    if path and path not in seen:
+                        seen.add(path)
+                        todo.append((path.read_text(), True))
+            elif root not in sys.stdlib_module_names and root != "snakemake":  # snakemake provides itself
+                found.add(DISTRIBUTION.get(root, root))
+    return found
+
+
+def rule_code():
+    """(rule, env family, code) for every rule that runs a script or a notebook."""
+    for smk in sorted((REPO / "workflow/rules").glob("*.smk")):
+        for block in re.split(r"\n(?=rule \w+:)", smk.read_text()):
+            name = re.match(r"rule (\w+):", block)
+            family = re.search(r'conda_env\("(\w+)"\)', block)
+            script = re.search(r'script:\s*\n\s*"([^"]+)"', block)
+            notebook = re.search(r'notebook="([^"]+\.ipynb)"', block)
+            if not name or not (script or notebook):
+                continue
+            assert family, f"rule {name.group(1)} runs code but names no conda env"
+            if script:
+                code = (smk.parent / script.group(1)).read_text()
+            else:
+                cells = json.loads((REPO / notebook.group(1)).read_text())["cells"]
+                code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+            yield name.group(1), family.group(1), code
+
+
+def test_each_rules_env_provides_every_package_its_code_imports():
+    rules = list(rule_code())
+    assert len(rules) > 10
+    for rule, family, code in rules:
+        for device in ("cpu", "cuda"):
+            pins = env_pins(REPO / "envs" / device / f"{family}.yaml")
+            missing = third_party_distributions(code) - pins.keys()
+            assert not missing, f"rule {rule} imports {sorted(missing)}, absent from envs/{device}/{family}.yaml"
