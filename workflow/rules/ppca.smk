@@ -84,7 +84,7 @@ rule notebook_ppca:
 register_section(
     key="ppca",
     order=40,
-    title="3.2 Probabilistic PCA: the encoder derived by Bayes",
+    title="3. Probabilistic PCA: the encoder derived by Bayes",
     lecture="§3.2 Probabilistic PCA (Tipping & Bishop 1999)",
     figures=["ppca_em_convergence", "ppca_samples", "ppca_ml_formula", "ppca_cost"],
     tables=["ppca_posterior_check", "ppca_ml_formula_values", "ppca_cost_times"],
