@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.linalg as sla
+from tqdm.auto import tqdm
 
 LOG_2PI = float(np.log(2.0 * np.pi))
 
@@ -175,7 +176,8 @@ class PPCA:
             hist = EMHistory()
             prev = -np.inf
             it = 0
-            for it in range(1, self.max_iter + 1):
+            bar = tqdm(range(1, self.max_iter + 1), desc="PPCA EM", mininterval=5.0)
+            for it in bar:
                 hist.sigma2.append(sigma2)
                 if reference is not None:
                     hist.angle_deg.append(largest_principal_angle_deg(W, reference))
@@ -183,6 +185,8 @@ class PPCA:
                 hist.log_likelihood.append(ll)
                 if not np.isfinite(ll) or sigma2 <= 0:
                     raise FloatingPointError(f"EM diverged at iteration {it}: loglik={ll}, sigma2={sigma2}")
+                if it % 10 == 0:
+                    bar.set_postfix(loglik=f"{ll:.8g}", sigma2=f"{sigma2:.4g}")
                 if abs(ll - prev) <= self.tol * abs(ll):
                     break
                 prev = ll
