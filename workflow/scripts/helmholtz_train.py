@@ -159,7 +159,8 @@ with snakemake_job(snakemake):
             " accuracy 0.50-0.68 in all): first layers of 16, 20 and 24 units, 32-16-4-1 and 32-16-4 machines"
             " (with a 4-unit layer between, a layer-2 unit takes the direction even from the true causes and the"
             " single top unit stays at 0.5), rates 0.01-0.5 with a faster or slower top layer (0.01 top, 0.15"
-            " bottom, as in a public re-implementation of the shifter run), minibatches of 1, 10 and 100, up to 3e6"
+            " bottom, as in a public re-implementation of the shifter run), recognition rates 10x above or below the"
+            " generative ones, minibatches of 1, 10 and 100, up to 3e6"
             " patterns, sparse initial biases, initial weight scales 0-1, the top prior fixed at 1/2."
         )
     gap = final["kl_qp"] / LN2
