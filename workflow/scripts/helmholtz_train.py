@@ -161,7 +161,8 @@ with snakemake_job(snakemake):
             " single top unit stays at 0.5), rates 0.01-0.5 with a faster or slower top layer (0.01 top, 0.15"
             " bottom, as in a public re-implementation of the shifter run), recognition rates 10x above or below the"
             " generative ones, minibatches of 1, 10 and 100, up to 3e6"
-            " patterns, sparse initial biases, initial weight scales 0-1, the top prior fixed at 1/2."
+            " patterns, sparse initial biases, initial weight scales 0-1, the top prior fixed at 1/2, a top unit"
+            " started with strong +/- weights onto two halves of the first layer (symmetry breaking)."
         )
     gap = final["kl_qp"] / LN2
     start, end = history[0]["kl_data_model_bits"], history[-1]["kl_data_model_bits"]
