@@ -129,3 +129,16 @@ def test_logistic_pca_fits_low_rank_bernoulli_data():
     x_hat = model.decode(model.encode(x[:50]))
     mean_err = ((x[:50] - x.mean(0)) ** 2).sum(1).mean()
     assert ((x[:50] - x_hat) ** 2).sum(1).mean() < 0.1 * mean_err
+
+
+def test_logistic_pca_encode_leaves_basis_fixed_and_linear_encoder_runs():
+    from aevq.models.logistic_pca import LogisticPCA
+
+    g = torch.Generator().manual_seed(1)
+    x = torch.rand(100, 12, generator=g)
+    model = LogisticPCA(3, steps=20, lr=0.05, generator=g).fit(x[:80])
+    w, mu = model.W.clone(), model.mu.clone()
+    model.encode(x[80:])  # test codes: only z moves, W_d and mu stay as fitted on the training rows
+    assert torch.equal(w, model.W) and torch.equal(mu, model.mu)
+    z = model.fit_linear_encoder(x[:80]).encode_linear(x[80:])
+    assert z.shape == (20, 3) and torch.isfinite(z).all()

@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from aevq.data.shifter import sample_shifter, shifter_distribution
+from aevq.data.shifter import sample_shifter, shifter_distribution, true_causes
 from aevq.models.helmholtz import HelmholtzMachine
 
 
@@ -107,3 +107,17 @@ def test_wake_sleep_steps_are_finite_and_local():
     assert dreams.shape == (5, 32) and set(np.unique(dreams)) <= {0.0, 1.0}
     clone = HelmholtzMachine.from_params(after)
     assert np.allclose(clone.exact(x[:5])["F"], ex["F"][:5])
+
+
+def test_true_causes_generate_the_patterns():
+    causes = true_causes()
+    assert causes.shape == (32, 16) and (causes.sum(0) == 4).all()
+    x, direction = sample_shifter(300, np.random.default_rng(2))
+    bottom = x[:, 24:]
+    active = np.concatenate([bottom * (direction == 0)[:, None], bottom * (direction == 1)[:, None]], axis=1)
+    assert np.array_equal(np.minimum(active @ causes.T, 1.0), x)  # a pattern is the OR of its causes
+    hm = HelmholtzMachine([32, 16, 1], seed=0).seed_first_layer(causes)
+    # a seeded first layer reconstructs each single cause
+    assert (hm.decode(np.eye(16)) > 0.95).sum() == 64
+    with pytest.raises(ValueError):
+        HelmholtzMachine([32, 8, 1]).seed_first_layer(causes)

@@ -34,6 +34,7 @@ rule helmholtz_train:
         n_mc=HH["n_mc"],
         n_dreams=HH["n_dreams"],
         n_show=HH["n_show"],
+        control_steps=HH["control_steps"],
     script:
         "../scripts/helmholtz_train.py"
 

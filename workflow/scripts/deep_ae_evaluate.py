@@ -52,9 +52,16 @@ with snakemake_job(snakemake):
             "paper": None,
         },
         {
-            "model": f"logistic PCA ({m['logistic_pca']['n_components']} components, codes fitted per image)",
+            "model": f"logistic PCA ({m['logistic_pca']['n_components']} components; basis fitted on training images,"
+            f" each test code optimised by {m['logistic_pca']['steps']} Adam steps on that image; no encoder)",
             "ours": ours["logistic_pca"],
             "paper": PAPER["logistic_pca"],
+        },
+        {
+            "model": "logistic PCA basis + linear encoder (least squares from training images to their codes;"
+            " not in the paper)",
+            "ours": m["logistic_pca"]["test_error_linear_encoder"],
+            "paper": None,
         },
         {
             "model": f"PCA ({m['pca']['n_components']} components, closed form)",

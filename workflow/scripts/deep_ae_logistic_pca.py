@@ -29,6 +29,10 @@ with snakemake_job(snakemake):
     t_enc = time.perf_counter() - t0 - t_fit
     x_hat = model.decode(z_test)
     err = float(((x_test - x_hat) ** 2).sum(1).mean())
+    # amortised comparison: a linear encoder fitted (least squares) from the training images to their codes
+    x_hat_lin = model.fit_linear_encoder(x).decode(model.encode_linear(x_test))
+    err_lin = float(((x_test - x_hat_lin) ** 2).sum(1).mean())
+    err_train = float(((x - model.decode(model.train_codes)) ** 2).sum(1).mean())
     picks = class_picks(y_test)
     save_npz_atomic(snakemake.output.arrays, picks=picks, recon=x_hat[picks].cpu().numpy().astype(np.float32))
     write_json(
@@ -40,6 +44,9 @@ with snakemake_job(snakemake):
             "method": f"full-batch Adam (lr {p.lr}, {p.steps} steps) on the Bernoulli cross-entropy for W_d, mu and the"
             f" training codes; then {p.steps} steps per test code with W_d, mu fixed (no encoder)",
             "test_error": err,
+            "train_error": err_train,
+            "test_error_linear_encoder": err_lin,
+            "linear_encoder": "z = [x, 1] A, A by least squares from the training images to their fitted codes",
             "train_cross_entropy": model.history[-1],
             "test_cross_entropy": model.encode_history[-1],
             "timing": {"fit_seconds": t_fit, "encode_test_seconds": t_enc},

@@ -76,6 +76,22 @@ class ShifterDistribution:
         return np.array([lookup.get(k, -1) for k in _keys(x)], dtype=int)
 
 
+def true_causes() -> np.ndarray:
+    """The 16 latent causes of the generating process as pixel masks, (32, 16) float64 in {0, 1}.
+
+    Column ``d * 8 + i`` (direction d, 0 = left, 1 = right; bottom pixel i) switches on bottom pixel i in rows 2-3 and
+    its shifted partner in rows 0-1 (pixel i - 1 for a left shift, i + 1 for a right shift, with wrap-around). A
+    pattern is the OR of the causes of its on bottom pixels, all of one direction.
+    """
+    causes = np.zeros((N_PIXELS, 2 * WIDTH))
+    for direction in (LEFT, RIGHT):
+        for i in range(WIDTH):
+            bottom = np.zeros(WIDTH)
+            bottom[i] = 1.0
+            causes[:, direction * WIDTH + i] = compose(bottom, direction)
+    return causes
+
+
 def _keys(x: np.ndarray) -> list[bytes]:
     return [row.tobytes() for row in np.packbits(np.asarray(x) > 0.5, axis=-1)]
 

@@ -89,6 +89,24 @@ class HelmholtzMachine:
         hm.c = [None] + [np.array(params[f"c{k}"], dtype=float) for k in range(1, hm.n_layers + 1)]
         return hm
 
+    def seed_first_layer(self, causes: np.ndarray, strength: float = 8.0, p_cause: float = 0.1) -> HelmholtzMachine:
+        """Start the first latent layer at known causes (a diagnostic control, not a learning result).
+
+        ``causes`` (n_0, n_1) binary pixel masks: generative W^0 = strength * causes with pixel biases -strength / 2
+        (a cause turns its pixels on, p = sigm(strength / 2)); first-layer biases logit(p_cause); recognition
+        R^1 = strength / 2 * causes^T and c^1 = -strength so that a unit is on when its whole mask is. The layers
+        above are untouched. Returns self.
+        """
+        causes = np.asarray(causes, dtype=float)
+        if causes.shape != self.W[0].shape:
+            raise ValueError(f"causes of shape {causes.shape}, first layer needs {self.W[0].shape}")
+        self.W[0] = strength * causes
+        self.b[0] = np.full(self.sizes[0], -strength / 2)
+        self.b[1] = np.full(self.sizes[1], np.log(p_cause / (1 - p_cause)))
+        self.R[1] = strength / 2 * causes.T
+        self.c[1] = np.full(self.sizes[1], -strength)
+        return self
+
     # ----------------------------------------------------------------- conditionals
     def gen_logits(self, k: int, above: np.ndarray | None) -> np.ndarray:
         """Logits of p(z^k | z^{k+1}); for the top layer (k = L) only the biases."""

@@ -6,7 +6,9 @@ Each image x (pixels in [0, 1], read as probabilities) gets its own code z in R^
     x_hat = sigmoid(W_d z + mu),   minimise  sum_n CE(x_n, x_hat_n)  over W_d (784 x k), mu and every z_n.
 
 There is no encoder: ``encode`` solves for the codes of new images with W_d and mu fixed (a convex problem per
-image). We minimise the cross-entropy with full-batch Adam (codes and W_d jointly), not with Schein et al.'s
+image). ``fit_linear_encoder`` fits, for comparison with the autoencoders, an amortised linear encoder
+z = [x, 1] A by least squares from the training images to their fitted codes; ``encode_linear`` applies it.
+We minimise the cross-entropy with full-batch Adam (codes and W_d jointly), not with Schein et al.'s
 alternating bound iterations; the objective is the same.
 """
 
@@ -41,7 +43,20 @@ class LogisticPCA:
         self.history = self._minimise(x, [z, self.W, self.mu], z, "logistic PCA fit")
         self.W.requires_grad_(False)
         self.mu.requires_grad_(False)
+        self.train_codes = z.detach()
         return self
+
+    @torch.no_grad()
+    def fit_linear_encoder(self, x: torch.Tensor) -> LogisticPCA:
+        """Least squares A = argmin |[x, 1] A - Z_train|^2 (float64) on the images ``fit`` was given."""
+        x1 = torch.cat([x, torch.ones(x.shape[0], 1, device=x.device, dtype=x.dtype)], 1).double()
+        self.A = torch.linalg.lstsq(x1.cpu(), self.train_codes.double().cpu(), driver="gelsd").solution.to(x.device)
+        return self
+
+    @torch.no_grad()
+    def encode_linear(self, x: torch.Tensor) -> torch.Tensor:
+        x1 = torch.cat([x, torch.ones(x.shape[0], 1, device=x.device, dtype=x.dtype)], 1).double()
+        return (x1 @ self.A).to(x.dtype)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         z = self._init_codes(x.shape[0], x.device)
