@@ -67,7 +67,13 @@ with snakemake_job(snakemake):
         snakemake.input.mnist, p.seed + BINARIZE_OFFSET, n_train=p.n_train, n_test=p.n_test
     )
     blob = torch.load(snakemake.input.classifier, map_location=device)
-    clf = MnistCNN(arch=blob["arch"], hidden=tuple(blob["hidden"]), device=device)
+    clf = MnistCNN(
+        arch=blob["arch"],
+        channels=tuple(blob["channels"]),
+        kernel=blob["kernel"],
+        hidden=tuple(blob["hidden"]),
+        device=device,
+    )
     clf.load_state_dict(blob["state_dict"])
     clf.eval()
     clf_metrics = read_json(snakemake.input.classifier_metrics)
