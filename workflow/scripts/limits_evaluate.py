@@ -21,13 +21,13 @@ N_STEPS = 10
 N_MAP = 2000  # test images drawn in the 2-D latent maps
 N_GRID = 64  # decodes kept per model for the figure
 
-# Kingma & Welling 2014 give the MNIST lower bound only as curves (Fig. 2, N_z in {3, 5, 10, 20, 200}, no table);
+# Kingma & Welling 2014 give the MNIST lower bound only as curves (Fig. 2, no table): no number is quoted from it;
 # the IWAE paper (Burda et al. 2016, Table 1) gives numbers for a one-stochastic-layer VAE (50 latent units).
 REFERENCES = [
     {
-        "source": "Kingma & Welling 2014, Fig. 2 (MNIST, N_z = 20, test set, AEVB)",
-        "quantity": "-ELBO (nats), read off a curve; no table in the paper",
-        "value": "about 100 (approximate reading)",
+        "source": "Kingma & Welling 2014, Fig. 2 (MNIST, AEVB vs wake-sleep, several N_z)",
+        "quantity": "variational lower bound on train and test sets, shown only as training curves; no table",
+        "value": "no number quoted here (a value read off the plot could not be checked against the text)",
     },
     {
         "source": "Kingma & Welling 2014, Fig. 2",
