@@ -190,13 +190,16 @@ with snakemake_job(snakemake):
     # -- claims ----------------------------------------------------------------------------------------------------
     acc = clf_metrics["test_accuracy"]
     trust = (
-        f"Judge test accuracy {acc:.4f}"
-        + ("" if acc >= 0.98 else " (< 98%: the judge is not trustworthy at this scale; indicative only)")
+        f"Judge: {clf_metrics['arch'].upper()} trained on {clf_metrics['n_train']} training images (a measuring"
+        f" instrument, not a model under study, so it sees all of them in every profile), test accuracy {acc:.4f} on"
+        f" {clf_metrics['n_test']} test images"
+        + ("" if acc >= 0.98 else " (< 98%: the judge is not trustworthy; indicative only)")
         + "."
     )
     scale = (
-        f" Quick profile: {p.train['epochs']} epochs on {len(x_train)} images with a half-width net, so absolute"
-        " numbers are far from the paper's scale."
+        f" Quick profile: the judged models get {p.train['epochs']} epochs on {len(x_train)} images with a half-width"
+        " net, so absolute numbers are far from the paper's scale (with 3 epochs the barely trained VAEs decoded"
+        " blurred averages and lost the confidence comparison; see the caption)."
         if p.profile == "quick"
         else ""
     )
