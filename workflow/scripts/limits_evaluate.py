@@ -30,11 +30,6 @@ REFERENCES = [
         "value": "no number quoted here (a value read off the plot could not be checked against the text)",
     },
     {
-        "source": "Kingma & Welling 2014, Fig. 2",
-        "quantity": "-ELBO for N_z = 2",
-        "value": "not reported (smallest MNIST N_z is 3)",
-    },
-    {
         "source": "Burda, Grosse & Salakhutdinov 2016, Table 1 (VAE, 1 stochastic layer, k = 1)",
         "quantity": "-log p(x) estimated with k = 5000 importance samples",
         "value": "86.76",
