@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from aevq.judge import class_entropy, frechet_between, frechet_distance, nearest_distance
+from aevq.models.classifier import MnistCNN
 from aevq.models.vae import GaussianAE, binarize, kl_diag_gaussian, log_normal_diag, parse_model_name
 from aevq.models.vqvae import VQVAE, perplexity, straight_through_grad_norm
 from aevq.summary import LECTURE_SUMMARY, NOT_MEASURED, fill_summary
@@ -95,6 +96,17 @@ def test_judge_helpers():
     x, ref = rng.random((7, 5)), rng.random((11, 5))
     brute = np.sqrt(((x[:, None] - ref[None]) ** 2).sum(-1)).min(1)
     assert np.allclose(nearest_distance(x, ref, batch_size=3), brute, atol=1e-5)
+
+
+@pytest.mark.parametrize("kernel", [3, 5])
+def test_judge_cnn_shapes_and_eval_is_deterministic(kernel):
+    clf = MnistCNN(channels=(4, 8), kernel=kernel, hidden=(16,), dropout=0.5, seed=0)
+    rng = np.random.default_rng(0)
+    x, y = rng.random((40, 784), dtype=np.float32), rng.integers(0, 10, 40)
+    clf.fit(x, y, epochs=1, batch_size=20, lr=1e-3)
+    assert clf.transform(x).shape == (40, 16)
+    p1, p2 = clf.predict_proba(x), clf.predict_proba(x)
+    assert p1.shape == (40, 10) and np.allclose(p1.sum(1), 1, atol=1e-5) and np.array_equal(p1, p2)
 
 
 def test_ae_sample_and_model_names():

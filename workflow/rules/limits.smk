@@ -43,8 +43,6 @@ rule limits_classifier:
     params:
         seed=config["seed"],
         device=DEVICE,
-        n_train=config["data"]["n_train"],
-        n_test=config["data"]["n_test"],
         classifier=LIMITS["classifier"],
     script:
         "../scripts/limits_classifier.py"
