@@ -89,12 +89,13 @@ with snakemake_job(snakemake):
                     detail=f"N = {n}; SE = {se:.4f}; C = [[{cov[0, 0]:.4f}, {cov[0, 1]:.4f}], [., {cov[1, 1]:.4f}]]",
                 ),
                 claim(
-                    "Yet one parameter describes it: a 1-D nonlinear AE (periodic decoder) leaves under a tenth of"
-                    " the variance that PCA with d = 1 leaves (PCA leaves half)",
+                    "Yet one parameter describes it: a 1-D nonlinear AE (periodic decoder) leaves less variance than"
+                    " the best linear 1-D code, PCA with d = 1, which must leave half (ratio of the two residuals)",
                     ratio,
                     "<",
-                    0.1,
-                    "lecture Ch. 3.3 (intrinsic dimension 1); PCA's residual is the second eigenvalue, 1/2 of 1",
+                    1.0,
+                    "mathematics: PCA with d = 1 is the optimal linear 1-D code; its residual is the second eigenvalue,"
+                    " 1/2 of the total variance 1; lecture Ch. 3.3 (intrinsic dimension 1)",
                     detail=(
                         f"fraction of variance left: AE (angle code) {fvu['angle']:.2e}, PCA d=1 {fvu_pca:.3f};"
                         f" a plain 1-D Euclidean code (must tear the circle) {fvu['euclidean']:.3f}"
