@@ -76,6 +76,7 @@ with snakemake_job(snakemake):
         {"model": "PCA (2 components)", "ours": ours["pca2"], "paper": None},
     ]
     fact_err = m["rbm_check"]["max_abs_error_p_h_given_v"]
+    best = min(m["finetune"]["curve"], key=lambda r: r["test_error"])
     claims = [
         claim(
             "Deep nonlinear codes beat PCA: the RBM-pretrained, fine-tuned deep AE reconstructs MNIST test images"
@@ -94,8 +95,12 @@ with snakemake_job(snakemake):
             PAPER["deep"],
             SOURCE,
             detail=(
-                f"{scale}. Only the full profile can be expected to reach it; in the quick profile this row fails"
-                " by design of the budget, not because the threshold is wrong."
+                f"{scale}. The measured value is the error after the last epoch (a fixed budget, as the paper's"
+                f" 200 epochs). Along the curve the lowest test error was {best['test_error']:.3f} at epoch"
+                f" {best['epoch']}; that epoch is picked on the test set, so it is shown, not claimed. A rise after"
+                " it while the training cross-entropy keeps falling is overfitting of the fine-tuning. Only the full"
+                " profile can be expected to reach 3.00; in the quick profile this row fails by design of the"
+                " budget, not because the threshold is wrong."
             ),
         ),
         claim(
@@ -177,7 +182,8 @@ with snakemake_job(snakemake):
     ) * scale_steps
     rows.append({"stage": "logistic_pca", "seconds_per_epoch": None, "full_profile_seconds": s_lp})
     timing = {
-        "threads": p.threads,
+        # resources.threads: the most a training job may use; --cores and --set-threads may give it fewer
+        "threads_requested": p.threads,
         "pretrain": {k: v for k, v in t_pre.items() if k != "layers"},
         "pretrain_layers": t_pre["layers"],
         "finetune": m["finetune"]["timing"],
