@@ -1,10 +1,17 @@
 """Deep AE chapter: RBM factorization vs enumeration, CD-1 learns, unrolling ties the decoder to the encoder."""
 
-import numpy as np
 import pytest
 import torch
 
-from aevq.models.deep_ae import DeepAutoencoder, cross_entropy_loss, fine_tune, pretrain_stack, squared_error
+from aevq.models.deep_ae import (
+    DeepAutoencoder,
+    DivergenceError,
+    cross_entropy_loss,
+    evaluate,
+    fine_tune,
+    pretrain_stack,
+    squared_error,
+)
 from aevq.models.rbm import RBM, exact_free_energy, exact_p_h_given_v, factorization_table, rbm_from_state, rbm_state
 
 
@@ -106,16 +113,118 @@ def test_unrolling_ties_decoder_to_transposed_encoder():
     assert torch.equal(r2.W, rbms[0].W) and r2.hidden == "binary"
 
 
-def test_fine_tune_lowers_error_and_records_curve():
-    g = torch.Generator().manual_seed(0)
-    x = (torch.rand(200, 16, generator=g) < 0.3).float()
+def _tiny_problem(seed=0):
+    g = torch.Generator().manual_seed(seed)
+    protos = (torch.rand(4, 16, generator=g) < 0.4).float()
+    x = protos[torch.randint(0, 4, (300,), generator=g)]
+    x = torch.where(torch.rand(x.shape, generator=g) < 0.05, 1 - x, x)  # flip 5% of the pixels
+    return x[:200], x[200:250], x[250:], g
+
+
+def test_fine_tune_lowers_error_and_records_curves():
+    x, x_val, _, g = _tiny_problem()
     model = DeepAutoencoder([16, 8, 4], generator=g)
     loss0 = cross_entropy_loss(model, x).item()
-    hist = fine_tune(model, x, x[:50], epochs=3, batch_size=20, lr=0.01, generator=g)
+    res = fine_tune(model, x, x_val, max_epochs=3, patience=3, batch_size=20, lr=0.01, generator=g)
+    hist = res.history
     assert [h["epoch"] for h in hist] == [0, 1, 2, 3]
     assert cross_entropy_loss(model, x).item() < loss0
-    assert hist[-1]["test_error"] == pytest.approx(squared_error(model, x[:50]))
-    assert np.isfinite(hist[-1]["train_cross_entropy"])
+    best = min(hist, key=lambda r: r["val_error"])
+    assert res.best_epoch == best["epoch"]
+    assert evaluate(model, x_val)["error"] == pytest.approx(best["val_error"])  # the chosen weights are restored
+    assert squared_error(model, x_val) == pytest.approx(best["val_error"], rel=1e-6)
+
+
+def test_early_stopping_chooses_on_validation_and_never_reads_the_test_set():
+    """Two runs that differ only in the test images the monitor measures choose the same epoch and weights."""
+    runs = []
+    for test_seed in (1, 2):
+        x, x_val, _, _ = _tiny_problem()
+        x_test = (torch.rand(50, 16, generator=torch.Generator().manual_seed(test_seed)) < 0.5).float()
+        g = torch.Generator().manual_seed(5)
+        model = DeepAutoencoder([16, 8, 4], generator=g)
+        seen = []
+
+        def monitor(net, x_test=x_test, seen=seen):
+            err = evaluate(net, x_test)["error"]
+            seen.append(err)
+            return {"test_error": err}
+
+        res = fine_tune(
+            model, x, x_val, max_epochs=60, patience=4, batch_size=20, lr=0.05, generator=g, monitor=monitor
+        )
+        assert len(seen) == len(res.history) and [h["test_error"] for h in res.history] == seen
+        runs.append((res.best_epoch, len(res.history), [p.detach().clone() for p in model.parameters()], seen))
+    (e1, n1, w1, t1), (e2, n2, w2, t2) = runs
+    assert t1 != t2  # the monitors saw different test sets
+    assert (e1, n1) == (e2, n2)
+    assert all(torch.equal(a, b) for a, b in zip(w1, w2, strict=True))
+    assert n1 - 1 < 60 and n1 - 1 == e1 + 4  # it stopped 4 epochs after the chosen one
+
+
+def test_fine_tune_raises_on_divergence_and_on_no_improvement():
+    x, x_val, _, g = _tiny_problem()
+    with pytest.raises(DivergenceError, match="diverged|no epoch improved"):
+        fine_tune(
+            DeepAutoencoder([16, 8, 4], generator=g),
+            x,
+            x_val,
+            max_epochs=5,
+            patience=5,
+            batch_size=20,
+            lr=1e6,
+            generator=g,
+        )
+
+
+def test_cg_fine_tuning_lowers_the_objective_and_matches_its_budget():
+    x, x_val, _, g = _tiny_problem()
+    model = DeepAutoencoder([16, 8, 4], generator=g)
+    loss0 = cross_entropy_loss(model, x).item()
+    res = fine_tune(
+        model,
+        x,
+        x_val,
+        max_epochs=4,
+        patience=4,
+        batch_size=20,
+        lr=1.0,
+        optimizer="cg",
+        cg_block=50,
+        cg_line_searches=3,
+        generator=g,
+    )
+    assert res.optimizer == "cg" and len(res.n_evals_per_epoch) == 4
+    assert all(n >= 4 * 3 for n in res.n_evals_per_epoch)  # 4 blocks x at least one evaluation per line search
+    assert cross_entropy_loss(model, x).item() < 0.8 * loss0
+
+
+def test_minimize_cg_solves_a_quadratic_and_never_increases_f():
+    from aevq.optim import minimize_cg
+
+    g = torch.Generator().manual_seed(0)
+    a = torch.randn(10, 10, generator=g, dtype=torch.float64)
+    H = a @ a.T + 10 * torch.eye(10, dtype=torch.float64)
+    b = torch.randn(10, generator=g, dtype=torch.float64)
+
+    def fg(v):
+        return float(0.5 * v @ H @ v - b @ v), H @ v - b
+
+    x0 = torch.zeros(10, dtype=torch.float64)
+    res = minimize_cg(fg, x0, line_searches=30)
+    assert torch.allclose(res.x, torch.linalg.solve(H, b), atol=1e-6)
+    res3 = minimize_cg(fg, x0, line_searches=3)
+    assert res3.n_line_searches == 3 and res3.f < fg(x0)[0]
+
+    # Rosenbrock: a hard non-quadratic valley; CG with exact-enough line searches gets close
+    def rosen(v):
+        v = v.detach().requires_grad_(True)
+        f = (1 - v[0]) ** 2 + 100 * (v[1] - v[0] ** 2) ** 2
+        f.backward()
+        return float(f.detach()), v.grad.detach()
+
+    res = minimize_cg(rosen, torch.tensor([-1.2, 1.0], dtype=torch.float64), line_searches=100)
+    assert res.f < 1e-6
 
 
 def test_logistic_pca_fits_low_rank_bernoulli_data():

@@ -97,3 +97,32 @@ def test_decode_of_posterior_mean_and_angles():
     assert largest_principal_angle_deg(m.W_ @ rot, m.W_) < 1e-6  # the rotation R does not change the subspace
     with pytest.raises(ValueError):
         PPCA(3, method="svd")
+
+
+def test_blocked_em_step_equals_the_two_pass_formulas():
+    from aevq.models.ppca import em_step
+
+    rng = np.random.default_rng(3)
+    Y = rng.standard_normal((257, 12)) @ rng.standard_normal((12, 12))
+    Y -= Y.mean(axis=0)
+    W = rng.standard_normal((12, 3))
+    ss = float(np.sum(Y * Y))
+    W1, s1, ll1 = em_step(Y, W, 0.7, ss, block_rows=10**6)
+    W2, s2, ll2 = em_step(Y, W, 0.7, ss, block_rows=16)
+    np.testing.assert_allclose(W1, W2, rtol=1e-12)
+    assert s1 == pytest.approx(s2, rel=1e-12) and ll1 == pytest.approx(ll2, rel=1e-12)
+    # against the textbook E and M steps written out with E[z_n] row by row
+    M = W.T @ W + 0.7 * np.eye(3)
+    Ez = Y @ W @ np.linalg.inv(M)
+    Szz = len(Y) * 0.7 * np.linalg.inv(M) + Ez.T @ Ez
+    np.testing.assert_allclose(W1, (Y.T @ Ez) @ np.linalg.inv(Szz), rtol=1e-10)
+
+
+def test_aitken_estimate_is_exact_for_a_geometric_sequence_and_zero_at_rounding_noise():
+    from aevq.models.ppca import aitken_remaining
+
+    L, c, r = -700.0, 5.0, 0.9
+    ll = [L - c * r**k for k in range(10)]
+    assert aitken_remaining(ll) == pytest.approx(c * r**9, rel=1e-8)
+    assert aitken_remaining(ll[:2]) == np.inf
+    assert aitken_remaining([1.0, 2.0, 2.0 - 1e-13]) == pytest.approx(1e-13, rel=1e-2)  # a step down: noise

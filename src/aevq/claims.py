@@ -28,14 +28,25 @@ def claim(
     source: str,
     *,
     detail: str = "",
+    applies: bool = True,
+    not_applicable: str = "full profile only",
 ) -> dict[str, Any]:
-    """Build one claims-table row; ``passed`` is ``measured op threshold`` (NaN never passes)."""
+    """Build one claims-table row; ``passed`` is ``measured op threshold`` (NaN never passes).
+
+    ``applies=False`` marks a claim that this run cannot test by design (e.g. the paper's full-scale number in the
+    quick profile): the row keeps its measured value, ``passed`` is None and ``status`` says why
+    (``not_applicable``), so it is neither a pass nor a failure by design.
+    """
     if op not in _OPS:
         raise ValueError(f"unknown comparison {op!r}; use one of {sorted(_OPS)}")
     if isinstance(measured, float) and math.isnan(measured):
         passed = False
     else:
         passed = bool(_OPS[op](measured, threshold))
+    if not applies:
+        status, passed = not_applicable, None
+    else:
+        status = "pass" if passed else "FAIL"
     return {
         "claim": text,
         "measured": measured,
@@ -43,8 +54,16 @@ def claim(
         "threshold": threshold,
         "source": source,
         "passed": passed,
+        "status": status,
         "detail": detail,
     }
+
+
+def verdict(row: dict[str, Any]) -> str:
+    """'pass', 'FAIL' or the reason a claim was not tested here (older rows carry only ``passed``)."""
+    if "status" in row:
+        return row["status"]
+    return "pass" if row["passed"] else "FAIL"
 
 
 def gather(metrics: dict[str, dict]) -> list[dict[str, Any]]:

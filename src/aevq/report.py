@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from aevq.claims import gather
+from aevq.claims import gather, verdict
 
 PROVENANCE_PACKAGES = (
     "aevq",
@@ -43,6 +43,7 @@ text-align:left;vertical-align:top} th{background:#f4f4f4}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.pass td.verdict{background:#e3f6e3;color:#145214;font-weight:600}
 tr.fail td.verdict{background:#fde2e2;color:#8a1010;font-weight:700}
+tr.na td.verdict{background:#eeeeee;color:#444;font-style:italic}
 .summary{padding:.6em 1em;border-radius:6px;background:#f6f8fa;border:1px solid #ddd}
 pre{background:#f6f8fa;padding:.8em;overflow-x:auto;font-size:.85em} nav ol{columns:2}
 .muted{color:#666;font-size:.9em}
@@ -107,25 +108,32 @@ def csv_to_html(path: Path, max_rows: int = 60) -> str:
 
 
 def claims_table(rows: list[dict[str, Any]]) -> str:
-    n_pass = sum(r["passed"] for r in rows)
+    tested = [r for r in rows if r["passed"] is not None]
+    n_pass = sum(bool(r["passed"]) for r in tested)
+    n_untested = len(rows) - len(tested)
     head = (
         "<tr><th>chapter</th><th>claim</th><th>measured</th><th>threshold</th><th>threshold from</th>"
         "<th>verdict</th></tr>"
     )
     body = []
     for r in rows:
-        cls = "pass" if r["passed"] else "fail"
+        cls = "na" if r["passed"] is None else ("pass" if r["passed"] else "fail")
         detail = f"<br><span class=muted>{_esc(r['detail'])}</span>" if r.get("detail") else ""
         body.append(
             f'<tr class="{cls}"><td>{_esc(r.get("chapter", ""))}</td><td>{_esc(r["claim"])}{detail}</td>'
             f'<td class="num">{_esc(format_value(r["measured"]))}</td>'
             f"<td>{_esc(r['op'])} {_esc(format_value(r['threshold']))}</td><td>{_esc(r['source'])}</td>"
-            f'<td class="verdict">{"pass" if r["passed"] else "FAIL"}</td></tr>'
+            f'<td class="verdict">{_esc(verdict(r))}</td></tr>'
         )
     summary = (
-        f'<p class="summary"><b>{n_pass} of {len(rows)} claims hold</b> in this run'
-        + (f"; <b>{len(rows) - n_pass} fail</b> and are shown in red." if n_pass < len(rows) else ".")
-        + "</p>"
+        f'<p class="summary"><b>{n_pass} of {len(tested)} claims tested hold</b> in this run'
+        + (f"; <b>{len(tested) - n_pass} fail</b> and are shown in red" if n_pass < len(tested) else "")
+        + (
+            f"; {n_untested} cannot be tested in this profile by design (grey, with the value measured here)"
+            if n_untested
+            else ""
+        )
+        + ".</p>"
     )
     return summary + "<table>" + head + "".join(body) + "</table>"
 
@@ -237,7 +245,7 @@ def build_report(
             parts.append("<h3>Claims of this chapter</h3>" + claims_table(rows))
         parts.append("</section>")
 
-    n_pass = sum(r["passed"] for r in all_claims)
+    n_pass = sum(r["passed"] is True for r in all_claims)
     toc = "".join(f'<li><a href="#{_esc(s["key"])}">{_esc(s["title"])}</a></li>' for s in sections)
     versions = package_versions()
     device = device_description(config.get("device", "cpu"))

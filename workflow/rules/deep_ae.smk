@@ -1,4 +1,4 @@
-# Ch. 3.3: deep AutoEncoder with RBM pretraining (issue 5): rules, notebook and report section.
+# Ch. 3.3: deep AutoEncoder with RBM pretraining: rules, notebook and report section.
 # One rule per trained model, so each is cached; the notebook only loads artefacts and draws.
 DEEP_AE = config["deep_ae"]
 DEEP_AE_CAT = "5. Deep AutoEncoder with RBM pretraining"
@@ -8,6 +8,7 @@ DEEP_AE_COMMON = dict(
     n_train=config["data"]["n_train"],
     n_test=config["data"]["n_test"],
     batch_size=DEEP_AE["batch_size"],
+    validation=DEEP_AE["validation"],
     matmul_n=DEEP_AE["matmul_n"],
     shallow_code=DEEP_AE["shallow_code"],
 )
@@ -27,6 +28,7 @@ rule deep_ae_pretrain:
     conda:
         conda_env("torch")
     threads: HEAVY_THREADS
+    priority: 20  # the head of the longest chain (pretrain, then fine-tune): start it first
     resources:
         mem_mb=config["resources"]["mem_mb"],
         gpu=GPU,
@@ -53,6 +55,7 @@ rule deep_ae_finetune:
     conda:
         conda_env("torch")
     threads: HEAVY_THREADS
+    priority: 10
     resources:
         mem_mb=config["resources"]["mem_mb"],
         gpu=GPU,
@@ -135,6 +138,7 @@ rule deep_ae_codes2d:
     conda:
         conda_env("torch")
     threads: HEAVY_THREADS
+    priority: 10
     resources:
         mem_mb=config["resources"]["mem_mb"],
         gpu=GPU,
@@ -223,7 +227,6 @@ rule deep_ae_evaluate:
         pca="results/metrics/deep_ae_pca.json",
         logistic_pca="results/metrics/deep_ae_logistic_pca.json",
         rbm_check="results/metrics/deep_ae_rbm_check.json",
-        full_config="config/config.yaml",
     output:
         metrics="results/metrics/deep_ae.json",
     log:
@@ -235,7 +238,6 @@ rule deep_ae_evaluate:
     params:
         profile=config["profile"],
         threads=HEAVY_THREADS,
-        finetune=DEEP_AE["finetune"],
     script:
         "../scripts/deep_ae_evaluate.py"
 

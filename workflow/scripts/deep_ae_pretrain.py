@@ -10,7 +10,7 @@ import numpy as np  # noqa: E402
 
 from aevq.data.mnist import load_mnist  # noqa: E402
 from aevq.deep_ae_io import save_npz_atomic, throughput, torch_save_atomic  # noqa: E402
-from aevq.models.deep_ae import matmul_gflops, pretrain_stack  # noqa: E402
+from aevq.models.deep_ae import matmul_gflops, pretrain_stack, split_validation  # noqa: E402
 from aevq.models.rbm import RBM, rbm_state  # noqa: E402
 from aevq.runtime import seed_everything, snakemake_job, torch_device, torch_generator, write_json  # noqa: E402
 from aevq.training import as_tensor  # noqa: E402
@@ -22,7 +22,8 @@ with snakemake_job(snakemake):
     device = torch_device(p.device, threads=snakemake.threads)
     gflops_ref = matmul_gflops(p.matmul_n, device=device)
     x_train, _, _, _ = load_mnist(snakemake.input.mnist, n_train=p.n_train, n_test=p.n_test)
-    x = as_tensor(x_train, device)
+    x_fit, _ = split_validation(x_train, p.validation)  # the validation images stay unseen until fine-tuning
+    x = as_tensor(x_fit, device)
     g = torch_generator(seed, device=device)
     cfg = p.pretrain
     rbms = pretrain_stack(

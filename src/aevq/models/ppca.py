@@ -62,39 +62,78 @@ def ppca_log_likelihood_terms(W: np.ndarray, sigma2: float, YW: np.ndarray, trac
 
     ``trace_S`` is ``||Y||_F^2 / n`` for the centred data Y the likelihood is evaluated on.
     """
+    return ppca_log_likelihood_from_gram(W, sigma2, YW.T @ YW / n, trace_S)
+
+
+def ppca_log_likelihood_from_gram(W: np.ndarray, sigma2: float, G: np.ndarray, trace_S: float) -> float:
+    """The same from ``G = W^T S W`` (q x q): only q x q matrices are factorised."""
     D, q = W.shape
     M = W.T @ W + sigma2 * np.eye(q)
     cho = sla.cho_factor(M)
     logdet_M = 2.0 * np.sum(np.log(np.diag(cho[0])))
     logdet_C = (D - q) * np.log(sigma2) + logdet_M
-    G = YW.T @ YW / n  # W^T S W
     trace_CinvS = (trace_S - np.trace(sla.cho_solve(cho, G))) / sigma2
     return float(-0.5 * (D * LOG_2PI + logdet_C + trace_CinvS))
 
 
-def em_step(Y: np.ndarray, W: np.ndarray, sigma2: float, sum_sq: float) -> tuple[np.ndarray, float, float]:
+EM_BLOCK_ROWS = 1024  # rows of Y per block: a 1024 x 784 float64 block (6.4 MB) stays in cache for both products
+
+
+def em_step(
+    Y: np.ndarray, W: np.ndarray, sigma2: float, sum_sq: float, *, block_rows: int = EM_BLOCK_ROWS
+) -> tuple[np.ndarray, float, float]:
     """One EM step of PPCA on centred data Y (N x D); returns (W_new, sigma2_new, mean log-lik of the old params).
 
     E-step (encode): ``E[z_n] = M^{-1} W^T y_n``, ``sum_n E[z_n z_n^T] = N sigma^2 M^{-1} + sum_n E[z_n] E[z_n]^T``.
     M-step (decode): ``W_new = [sum_n y_n E[z_n]^T] [sum_n E[z_n z_n^T]]^{-1}`` and
     ``sigma2_new = 1/(N D) sum_n {||y_n||^2 - 2 E[z_n]^T W_new^T y_n + tr(E[z_n z_n^T] W_new^T W_new)}``.
-    ``sum_sq`` is ``||Y||_F^2``. Cost O(N D q) (two N x D x q products); only q x q matrices are inverted.
+    ``sum_sq`` is ``||Y||_F^2``. Cost O(N D q): the two N x D x q products ``P = Y W`` and ``Y^T P``; only q x q
+    matrices are inverted. Since ``E[z_n] = M^{-1} W^T y_n``, the sums need only ``Y^T P`` and ``P^T P``, so both
+    products run block by block over the rows of Y while a block is still in cache (1.5x faster than two passes
+    over the whole of Y for MNIST's 60000 x 784, measured), without ever forming S.
     """
     n, D = Y.shape
     q = W.shape[1]
     M = W.T @ W + sigma2 * np.eye(q)
     Minv = sla.inv(M, check_finite=False)
     Minv = 0.5 * (Minv + Minv.T)
-    YW = Y @ W  # N x q, O(N D q)
-    loglik = ppca_log_likelihood_terms(W, sigma2, YW, sum_sq / n, n)
-    Ez = YW @ Minv  # N x q, rows E[z_n]^T
-    sum_Ezz = n * sigma2 * Minv + Ez.T @ Ez
-    YtEz = Y.T @ Ez  # D x q, O(N D q)
+    YtP = np.zeros((D, q))  # Y^T Y W
+    PtP = np.zeros((q, q))  # W^T Y^T Y W
+    for start in range(0, n, block_rows):
+        Yb = Y[start : start + block_rows]
+        P = Yb @ W
+        YtP += Yb.T @ P
+        PtP += P.T @ P
+    loglik = ppca_log_likelihood_from_gram(W, sigma2, PtP / n, sum_sq / n)
+    sum_Ezz = n * sigma2 * Minv + Minv @ PtP @ Minv
+    YtEz = YtP @ Minv  # sum_n y_n E[z_n]^T
     W_new = sla.solve(sum_Ezz, YtEz.T, assume_a="pos").T
     cross = np.sum(YtEz * W_new)  # sum_n E[z_n]^T W_new^T y_n
     quad = np.sum(sum_Ezz * (W_new.T @ W_new))  # tr(sum_n E[z_n z_n^T] W_new^T W_new)
     sigma2_new = float((sum_sq - 2.0 * cross + quad) / (n * D))
     return W_new, sigma2_new, loglik
+
+
+def em_step_flops(n: int, D: int, q: int) -> int:
+    """FLOPs of the two N x D x q products of one EM step (everything else is O((N + D) q^2))."""
+    return 4 * n * D * q
+
+
+def aitken_remaining(ll: list[float]) -> float:
+    """Aitken's estimate of the log-likelihood still to be gained, from the last three values of a linearly
+    converging sequence: with increments d_k and ratio r = d_k / d_{k-1} in (0, 1), the rest is d_k r / (1 - r).
+
+    Returns inf while the estimate is not defined (fewer than three values, or a ratio of 1 or more).
+    """
+    if len(ll) < 3:
+        return np.inf
+    d_prev, d = ll[-2] - ll[-3], ll[-1] - ll[-2]
+    if d <= 0.0:  # EM never lowers the likelihood: a step down is rounding noise, and its size is what is left
+        return abs(d)
+    if d_prev <= 0.0:
+        return np.inf
+    r = d / d_prev
+    return d * r / (1.0 - r) if r < 1.0 else np.inf
 
 
 class PPCA:
@@ -106,8 +145,9 @@ class PPCA:
     method : ``"closed_form"`` (eigendecomposition of S) or ``"em"``.
     ddof : S = Y^T Y / (N - ddof). 0 is the maximum-likelihood S of Tipping & Bishop; 1 is scikit-learn's convention
         (``PCA.explained_variance_`` divides by N - 1), used to compare with ``PCA.score`` on the same definition.
-    max_iter, tol : EM stops after ``max_iter`` steps or when the relative change of the mean log-likelihood between
-        two steps falls below ``tol``.
+    tol : EM stops when the log-likelihood still to be gained, by Aitken's estimate from the last three steps (EM
+        converges linearly), is below ``tol`` x |log-likelihood| (see :func:`aitken_remaining`).
+    max_iter : a safety bound only: reaching it before the stopping rule is an error, not a silent stop.
     random_state : seed (or Generator) of EM's random initial W.
 
     After ``fit``: ``mean_`` (mu), ``W_`` (D x q), ``sigma2_``, ``eigenvalues_`` (closed form: all D eigenvalues of S),
@@ -174,7 +214,6 @@ class PPCA:
                 W = np.array(W_init, dtype=np.float64)
             sigma2 = sum_sq / (n * D)  # the total variance per dimension: a safe start
             hist = EMHistory()
-            prev = -np.inf
             it = 0
             bar = tqdm(range(1, self.max_iter + 1), desc="PPCA EM", mininterval=5.0)
             for it in bar:
@@ -187,9 +226,13 @@ class PPCA:
                     raise FloatingPointError(f"EM diverged at iteration {it}: loglik={ll}, sigma2={sigma2}")
                 if it % 10 == 0:
                     bar.set_postfix(loglik=f"{ll:.8g}", sigma2=f"{sigma2:.4g}")
-                if abs(ll - prev) <= self.tol * abs(ll):
+                if aitken_remaining(hist.log_likelihood) <= self.tol * abs(ll):
                     break
-                prev = ll
+            else:
+                raise RuntimeError(
+                    f"PPCA EM did not meet its stopping rule (estimated remaining log-likelihood < {self.tol:g} x"
+                    f" |log-lik|) within max_iter={self.max_iter} steps: raise ppca.em.max_iter in the config"
+                )
             # the final parameters' log-likelihood and angle
             self.W_, self.sigma2_ = W, float(sigma2)
             hist.sigma2.append(sigma2)
