@@ -1,13 +1,18 @@
 # aevq: from raw MNIST to one report that measures every claim of the lecture, in the lecture's order.
 # Rules live in workflow/rules/ (one file per stage or chapter); the library in src/aevq; notebooks only draw.
+import os
+
 from snakemake.utils import min_version
 
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+# The full profile's config, then (with `--profile workflow/profiles/quick`) the quick overlay, then whatever the
+# command line adds (--configfile, --config) on top of both: see workflow/rules/config.smk.
+configfile: os.path.join(workflow.basedir, "config/config.yaml")
 
 
+include: "workflow/rules/config.smk"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 # chapters, in lecture order (each registers its report section)
@@ -24,3 +29,5 @@ rule all:
     default_target: True
     input:
         "results/report.html",
+        # every model, array and metrics file the report stands on: a missing one is rebuilt, never ignored
+        REPORT_PRODUCTS,

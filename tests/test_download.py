@@ -92,3 +92,50 @@ def test_downloaded_files_parse_like_the_package(t10k_dir, http_mirror, tmp_path
     assert arrays.test_sha256() == pkg.test_sha256()
     assert arrays.sha256() == pkg.sha256()
     shutil.rmtree(dest)
+
+
+def test_a_file_mirror_is_copied_and_checked(t10k_dir, tmp_path):
+    good = download_official_files(tmp_path / "dl", [t10k_dir.as_uri() + "/"], T10K_FILES, progressbar=False)
+    assert all(_md5(good[n]) == m for n, m in T10K_FILES.items())
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for name in T10K_FILES:
+        (bad / name).write_bytes(b"not mnist")
+    dest = tmp_path / "dl2"
+    got = download_official_files(dest, [bad.as_uri(), t10k_dir.as_uri()], T10K_FILES, progressbar=False)
+    assert all(_md5(got[n]) == m for n, m in T10K_FILES.items())
+    assert sorted(p.name for p in dest.iterdir()) == sorted(T10K_FILES)  # the bad copies left nothing behind
+
+
+def test_a_mirror_on_another_host_in_a_file_url_is_rejected_by_the_schema():
+    import jsonschema
+    import yaml
+
+    from tests.conftest import REPO
+
+    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+    mirrors = schema["properties"]["data"]["properties"]["mnist"]["properties"]["mirrors"]
+    jsonschema.validate(["file:///data/mnist/", "https://example.org/mnist/"], mirrors)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(["file://server/mnist/"], mirrors)
+
+
+def test_a_mirror_that_never_answers_is_named_and_skipped_after_the_timeout(t10k_dir, http_mirror, tmp_path, caplog):
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # accepts connections (the kernel does) and never sends a byte
+    hung_url = f"http://127.0.0.1:{silent.getsockname()[1]}/"
+    try:
+        start = time.monotonic()
+        got = download_official_files(
+            tmp_path / "dl", [hung_url, http_mirror(t10k_dir)], T10K_FILES, progressbar=False, timeout=1.0
+        )
+        elapsed = time.monotonic() - start
+    finally:
+        silent.close()
+    assert all(_md5(got[n]) == m for n, m in T10K_FILES.items())
+    assert f"the mirror {hung_url} did not answer within 1 s (hung)" in caplog.text
+    assert "skipped, this mirror hung before" in caplog.text  # the second file did not wait again
+    assert elapsed < 10

@@ -6,7 +6,6 @@ import contextlib
 import json
 import logging
 import math
-import os
 import random
 import sys
 from pathlib import Path
@@ -70,6 +69,31 @@ def check_finite(value: float, *, what: str = "loss", step: int | None = None) -
     return value
 
 
+class DivergenceError(FloatingPointError):
+    """Training made its objective explode, or ended worse than it started; the job stops and writes nothing."""
+
+
+def check_progress(values, *, what: str = "loss", explode: float = 10.0, fix: str = "lower the learning rate") -> None:
+    """Fail a training run whose objective (lower is better), recorded from its start, ended above its first value
+    or at some point rose more than ``explode`` x |first| above it: a finite loss can still be a diverged run."""
+    values = [float(v) for v in values]
+    if len(values) < 2:
+        return
+    first = values[0]
+    bound = first + explode * abs(first)
+    worst = max(range(len(values)), key=values.__getitem__)
+    if values[worst] > bound:
+        raise DivergenceError(
+            f"{what} exploded: {values[worst]:.6g} at record {worst}, from {first:.6g} at the start (more than"
+            f" {explode:g}x its size above it): training diverged; {fix} in the config. No output was written."
+        )
+    if values[-1] > first:
+        raise DivergenceError(
+            f"{what} ended worse than it started ({values[-1]:.6g} > {first:.6g}): training diverged or did not"
+            f" learn; {fix} in the config. No output was written."
+        )
+
+
 def write_json(obj: Any, path: str | Path) -> None:
     """Write JSON atomically (temporary file, then rename): an interrupted job leaves no half-written output."""
     path = Path(path)
@@ -126,8 +150,3 @@ def snakemake_job(smk):
 
             traceback.print_exc(file=fh)
             raise
-
-
-def rule_threads(smk) -> int:
-    """The threads Snakemake granted this job (also exported as OMP/MKL variables by Snakemake)."""
-    return max(1, int(getattr(smk, "threads", 1) or os.cpu_count() or 1))

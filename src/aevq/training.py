@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 from tqdm.auto import tqdm
 
-from aevq.runtime import check_finite
+from aevq.runtime import DivergenceError, check_finite, check_progress
 
 
 def as_tensor(x: np.ndarray, device):
@@ -26,12 +26,15 @@ def fit_minibatch(
     generator,
     desc: str = "train",
     on_epoch_end: Callable[[int, float], None] | None = None,
+    explode: float = 10.0,
 ) -> list[float]:
     """Minimise ``loss_fn(batch)`` (mean over the batch) by minibatch steps; return the mean loss per epoch.
 
     ``x`` is a tensor on the training device; each epoch visits a fresh permutation drawn from ``generator`` (a
     ``torch.Generator``), so a run is reproducible from its seed. A non-finite loss stops training with an error
-    rather than saving a broken model. ``on_epoch_end(epoch, mean_loss)`` may evaluate and record curves.
+    rather than saving a broken model, and so does a finite one that rises ``explode`` x |first epoch's| above the
+    first epoch's mean or ends above it (:func:`aevq.runtime.check_progress`). ``on_epoch_end(epoch, mean_loss)``
+    may evaluate and record curves.
     """
     import torch
 
@@ -50,7 +53,13 @@ def fit_minibatch(
             total += loss.detach() * batch.shape[0]
         mean = check_finite((total / n).item(), what=f"{desc} loss", step=epoch)
         history.append(mean)
+        if history[0] is not None and mean > history[0] + explode * abs(history[0]):
+            raise DivergenceError(
+                f"{desc} loss exploded to {mean:.6g} at epoch {epoch + 1} from {history[0]:.6g} after the first:"
+                " training diverged; lower the learning rate in the config. No output was written."
+            )
         bar.set_postfix(loss=f"{mean:.5g}")
         if on_epoch_end is not None:
             on_epoch_end(epoch, mean)
+    check_progress(history, what=f"{desc} loss", explode=explode)
     return history

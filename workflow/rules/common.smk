@@ -1,12 +1,11 @@
-# Shared by all the stage files: config validation, where the library lives, env/log/benchmark paths, and the
-# registry of report sections that each chapter fills in.
+# Shared by all the stage files: config validation, where the library lives, env/log/benchmark paths, the library
+# modules each job runs, and the registry of report sections that each chapter fills in.
+import ast
+import functools
+import json
 import os
 import shlex
 from pathlib import Path
-
-from snakemake.utils import validate
-
-validate(config, "../schemas/config.schema.yaml")
 
 # Jobs import `aevq` from this checkout's src/, whatever the environment (pip, --sdm conda, a cluster node).
 SRC_DIR = str(Path(workflow.basedir) / "src")
@@ -35,6 +34,78 @@ HEAVY_THREADS = training_threads(
     getattr(workflow, "_cores", None), config["resources"]["threads"]
 )
 GPU = 1 if DEVICE == "cuda" else 0
+
+
+def repo_path(path):
+    """A file of this repository (notebook, caption, library module) as a path from the working directory.
+
+    From the repository root it is the plain relative path; with `-d elsewhere` it still points at the checkout.
+    """
+    return os.path.relpath(Path(workflow.basedir) / path)
+
+
+def _module_file(name):
+    """src/aevq/a/b.py or src/aevq/a/b/__init__.py for the module name aevq.a.b (None outside the library)."""
+    parts = name.split(".")
+    if parts[0] != "aevq":
+        return None
+    base = Path(SRC_DIR).joinpath(*parts)
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imported_names(source):
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module
+            yield from (f"{node.module}.{alias.name}" for alias in node.names)
+
+
+def _code_of(path):
+    """Python source of a script, or the code cells of a notebook (IPython magics dropped)."""
+    path = Path(path)
+    if path.suffix != ".ipynb":
+        return path.read_text()
+    cells = json.loads(path.read_text())["cells"]
+    lines = [
+        line
+        for cell in cells
+        if cell["cell_type"] == "code"
+        for line in "".join(cell["source"]).splitlines()
+        if not line.lstrip().startswith(("%", "!"))
+    ]
+    return "\n".join(lines)
+
+
+@functools.cache
+def library_of(entry):
+    """Every src/aevq module a script (workflow/scripts/NAME) or notebook (notebooks/NAME) imports, transitively.
+
+    Read from the source, never imported. These files are the rule's `library` input, so an edit to a module
+    reruns exactly the jobs that run it (a comment-only edit may rerun them too: Snakemake compares files).
+    """
+    start = Path(workflow.basedir) / (
+        f"notebooks/{entry}"
+        if entry.endswith(".ipynb")
+        else f"workflow/scripts/{entry}"
+    )
+    seen, todo = set(), [start]
+    while todo:
+        code = _code_of(todo.pop())
+        for name in _imported_names(code):
+            parts = name.split(".")
+            for depth in range(
+                1, len(parts) + 1
+            ):  # a module imports its packages' __init__ too
+                found = _module_file(".".join(parts[:depth]))
+                if found is not None and found not in seen:
+                    seen.add(found)
+                    todo.append(found)
+    return sorted(os.path.relpath(f) for f in seen)
 
 
 def conda_env(family):
@@ -73,10 +144,32 @@ def papermill_parameters(wildcards, input):
     args = [
         f"-p {key} {shlex.quote(str(value))}"
         for key, value in input.items()
-        if key != "notebook"
+        if key not in ("notebook", "library")
     ]
     args += ["-p figure_dir results/figures", "-p table_dir results/tables"]
     return " ".join(args)
+
+
+def notebook_parameters(**values):
+    """papermill arguments for a notebook rule: its named inputs (as papermill_parameters) plus figure-only values
+    such as how many points a scatter draws; they live in the notebook rule's params so that changing them
+    redraws the figure and never retrains."""
+
+    def args(wildcards, input):
+        extra = [f"-p {k} {shlex.quote(str(v))}" for k, v in values.items()]
+        return " ".join([papermill_parameters(wildcards, input), *extra])
+
+    return args
+
+
+def provenance_config(cfg):
+    """The config shown in the report's footer, less where the MNIST bytes were fetched from (any source gives the
+    same checked bytes; results/metrics/data.json records the one used), so a mirror change reruns nothing.
+    """
+    shown = json.loads(json.dumps(cfg))
+    for key in ("source", "mirrors", "retries", "timeout_s"):
+        shown["data"]["mnist"].pop(key, None)
+    return shown
 
 
 # Each chapter calls register_section(); report.smk turns the registry into the report's inputs.
@@ -84,8 +177,24 @@ SECTIONS = []
 
 
 def register_section(
-    key, order, title, lecture, figures=(), tables=(), metrics=(), intro=""
+    key,
+    order,
+    title,
+    lecture,
+    figures=(),
+    tables=(),
+    metrics=(),
+    intro="",
+    rules=(),
+    products=(),
 ):
+    """A chapter of the report. ``rules``: the chapter's compute rules, defined before this call; their outputs
+    (models, arrays, metrics), and any ``products`` of wildcard rules, are targets of `all` and of
+    `chapter_<key>` too, so a missing intermediate is rebuilt even when the figures drawn from it still exist.
+    """
+    outputs = [
+        str(f) for name in rules for f in getattr(globals()["rules"], name).output
+    ]
     SECTIONS.append(
         dict(
             key=key,
@@ -95,14 +204,19 @@ def register_section(
             intro=intro,
             figures=[
                 dict(
-                    path=f"results/figures/{f}.png", caption=f"workflow/report/{f}.rst"
+                    path=f"results/figures/{f}.png",
+                    caption=repo_path(f"workflow/report/{f}.rst"),
                 )
                 for f in figures
             ],
             tables=[
-                dict(path=f"results/tables/{t}.csv", caption=f"workflow/report/{t}.rst")
+                dict(
+                    path=f"results/tables/{t}.csv",
+                    caption=repo_path(f"workflow/report/{t}.rst"),
+                )
                 for t in tables
             ],
             metrics=[f"results/metrics/{m}.json" for m in metrics],
+            products=sorted(set(outputs) | set(products)),
         )
     )

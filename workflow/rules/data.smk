@@ -2,6 +2,8 @@
 
 
 rule mnist:
+    input:
+        library=library_of("get_mnist.py"),
     output:
         npz="results/data/mnist.npz",
         metrics="results/metrics/data.json",
@@ -15,8 +17,8 @@ rule mnist:
     resources:
         mem_mb=4000,
     params:
-        source=config["data"]["mnist"]["source"],
-        mirrors=config["data"]["mnist"]["mirrors"],
+        # data.mnist (source, mirrors, timeout_s) is read by the script from the config, on purpose not here: any
+        # source gives the same checked bytes, so where they come from must not rerun the pipeline
         cache_dir="results/data/raw",
     script:
         "../scripts/get_mnist.py"
@@ -24,7 +26,8 @@ rule mnist:
 
 rule notebook_data:
     input:
-        notebook="notebooks/01_data.ipynb",
+        library=library_of("01_data.ipynb"),
+        notebook=repo_path("notebooks/01_data.ipynb"),
         mnist="results/data/mnist.npz",
         metrics="results/metrics/data.json",
     output:
@@ -44,6 +47,7 @@ rule notebook_data:
 
 
 register_section(
+    rules=["mnist"],
     key="data",
     order=10,
     title="1. The data: MNIST, byte for byte",

@@ -16,6 +16,7 @@ DEEP_AE_COMMON = dict(
 
 rule deep_ae_pretrain:
     input:
+        library=library_of("deep_ae_pretrain.py"),
         mnist="results/data/mnist.npz",
     output:
         model="results/models/deep_ae/rbms.pt",
@@ -25,10 +26,10 @@ rule deep_ae_pretrain:
         log_path("deep_ae_pretrain"),
     benchmark:
         bench_path("deep_ae_pretrain")
+    priority: 20  # the head of the longest chain (pretrain, then fine-tune): start it first
     conda:
         conda_env("torch")
     threads: HEAVY_THREADS
-    priority: 20  # the head of the longest chain (pretrain, then fine-tune): start it first
     resources:
         mem_mb=config["resources"]["mem_mb"],
         gpu=GPU,
@@ -42,6 +43,7 @@ rule deep_ae_pretrain:
 
 rule deep_ae_finetune:
     input:
+        library=library_of("deep_ae_train.py"),
         mnist="results/data/mnist.npz",
         rbms="results/models/deep_ae/rbms.pt",
     output:
@@ -52,10 +54,10 @@ rule deep_ae_finetune:
         log_path("deep_ae_finetune"),
     benchmark:
         bench_path("deep_ae_finetune")
+    priority: 10
     conda:
         conda_env("torch")
     threads: HEAVY_THREADS
-    priority: 10
     resources:
         mem_mb=config["resources"]["mem_mb"],
         gpu=GPU,
@@ -71,6 +73,7 @@ rule deep_ae_finetune:
 
 rule deep_ae_random_init:
     input:
+        library=library_of("deep_ae_train.py"),
         mnist="results/data/mnist.npz",
     output:
         model="results/models/deep_ae/random_init.pt",
@@ -98,6 +101,7 @@ rule deep_ae_random_init:
 
 rule deep_ae_shallow:
     input:
+        library=library_of("deep_ae_train.py"),
         mnist="results/data/mnist.npz",
     output:
         model="results/models/deep_ae/shallow.pt",
@@ -125,6 +129,7 @@ rule deep_ae_shallow:
 
 rule deep_ae_codes2d:
     input:
+        library=library_of("deep_ae_train.py"),
         mnist="results/data/mnist.npz",
         rbms="results/models/deep_ae/rbms.pt",
     output:
@@ -135,10 +140,10 @@ rule deep_ae_codes2d:
         log_path("deep_ae_codes2d"),
     benchmark:
         bench_path("deep_ae_codes2d")
+    priority: 10
     conda:
         conda_env("torch")
     threads: HEAVY_THREADS
-    priority: 10
     resources:
         mem_mb=config["resources"]["mem_mb"],
         gpu=GPU,
@@ -154,6 +159,7 @@ rule deep_ae_codes2d:
 
 rule deep_ae_pca:
     input:
+        library=library_of("deep_ae_pca.py"),
         mnist="results/data/mnist.npz",
     output:
         arrays="results/models/deep_ae/pca.npz",
@@ -176,6 +182,7 @@ rule deep_ae_pca:
 
 rule deep_ae_logistic_pca:
     input:
+        library=library_of("deep_ae_logistic_pca.py"),
         mnist="results/data/mnist.npz",
     output:
         arrays="results/models/deep_ae/logistic_pca.npz",
@@ -202,6 +209,8 @@ rule deep_ae_logistic_pca:
 
 
 rule deep_ae_rbm_check:
+    input:
+        library=library_of("deep_ae_rbm_check.py"),
     output:
         metrics="results/metrics/deep_ae_rbm_check.json",
     log:
@@ -219,6 +228,7 @@ rule deep_ae_rbm_check:
 
 rule deep_ae_evaluate:
     input:
+        library=library_of("deep_ae_evaluate.py"),
         pretrain="results/metrics/deep_ae_pretrain.json",
         finetune="results/metrics/deep_ae_finetune.json",
         random_init="results/metrics/deep_ae_random_init.json",
@@ -244,7 +254,8 @@ rule deep_ae_evaluate:
 
 rule notebook_deep_ae:
     input:
-        notebook="notebooks/05_deep_ae.ipynb",
+        library=library_of("05_deep_ae.ipynb"),
+        notebook=repo_path("notebooks/05_deep_ae.ipynb"),
         mnist="results/data/mnist.npz",
         metrics="results/metrics/deep_ae.json",
         pretrain="results/metrics/deep_ae_pretrain.json",
@@ -281,6 +292,17 @@ rule notebook_deep_ae:
 
 
 register_section(
+    rules=[
+        "deep_ae_pretrain",
+        "deep_ae_finetune",
+        "deep_ae_random_init",
+        "deep_ae_shallow",
+        "deep_ae_codes2d",
+        "deep_ae_pca",
+        "deep_ae_logistic_pca",
+        "deep_ae_rbm_check",
+        "deep_ae_evaluate",
+    ],
     key="deep_ae",
     order=55,
     title="5. Deep AutoEncoder with RBM pretraining",
@@ -308,6 +330,7 @@ register_section(
         " a decoder with tied (transposed) weights, and fine-tuned end to end by backpropagation on the"
         " cross-entropy. We compare it with the same net from random initialisation, a shallow 784-30 AE, logistic PCA and PCA,"
         " on the paper's metric: squared error summed over the 784 pixels, averaged over test images. Fine-tuning"
-        " uses Adam on minibatches instead of the paper's conjugate gradients."
+        " uses Adam on minibatches (the paper's conjugate gradients are the option ``deep_ae.finetune.optimizer: cg``);"
+        " its epoch is chosen on validation images held out of the training set, never on the test set."
     ),
 )

@@ -5,6 +5,8 @@ HH_CAT = "6. The Helmholtz machine"
 
 
 rule helmholtz_train:
+    input:
+        library=library_of("helmholtz_train.py"),
     output:
         params="results/models/helmholtz/params.npz",
         arrays="results/models/helmholtz/arrays.npz",
@@ -41,7 +43,8 @@ rule helmholtz_train:
 
 rule notebook_helmholtz:
     input:
-        notebook="notebooks/06_helmholtz.ipynb",
+        library=library_of("06_helmholtz.ipynb"),
+        notebook=repo_path("notebooks/06_helmholtz.ipynb"),
         arrays="results/models/helmholtz/arrays.npz",
         metrics="results/metrics/helmholtz.json",
     output:
@@ -67,6 +70,7 @@ rule notebook_helmholtz:
 
 
 register_section(
+    rules=["helmholtz_train"],
     key="helmholtz",
     order=60,
     title="6. The Helmholtz machine: wake-sleep, the free energy and the exact bound gap",

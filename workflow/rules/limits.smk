@@ -26,6 +26,7 @@ wildcard_constraints:
 
 rule limits_classifier:
     input:
+        library=library_of("limits_classifier.py"),
         mnist="results/data/mnist.npz",
     output:
         model="results/models/limits/classifier.pt",
@@ -50,6 +51,7 @@ rule limits_classifier:
 
 rule limits_train:
     input:
+        library=library_of("limits_train.py"),
         mnist="results/data/mnist.npz",
     output:
         model="results/models/limits/{limits_model}_d{limits_dim}.pt",
@@ -76,6 +78,7 @@ rule limits_train:
 
 rule limits_evaluate:
     input:
+        library=library_of("limits_evaluate.py"),
         mnist="results/data/mnist.npz",
         classifier="results/models/limits/classifier.pt",
         classifier_metrics="results/metrics/limits_classifier.json",
@@ -117,7 +120,8 @@ LIMITS_SUMMARY_INPUTS = [m for s in SECTIONS for m in s["metrics"]]
 
 rule notebook_limits:
     input:
-        notebook="notebooks/07_limits.ipynb",
+        library=library_of("07_limits.ipynb"),
+        notebook=repo_path("notebooks/07_limits.ipynb"),
         metrics="results/metrics/limits.json",
         classifier_metrics="results/metrics/limits_classifier.json",
         arrays="results/models/limits/evaluation.npz",
@@ -141,6 +145,8 @@ rule notebook_limits:
 
 
 register_section(
+    rules=["limits_classifier", "limits_evaluate"],
+    products=expand("results/models/limits/{name}.pt", name=LIMITS_MODELS),
     key="limits",
     order=70,
     title="7. Why an AutoEncoder is not a generative model",

@@ -5,6 +5,7 @@ LAE_CAT = "2. The AutoEncoder and Linear AE = PCA"
 
 rule linear_ae_train:
     input:
+        library=library_of("linear_ae_train.py"),
         mnist="results/data/mnist.npz",
     output:
         npz="results/models/linear_ae/trajectory.npz",
@@ -31,13 +32,13 @@ rule linear_ae_train:
         train=LAE["train"],
         nll_sigma2=LAE["nll_sigma2"],
         bernoulli_clip=LAE["bernoulli_clip"],
-        n_scatter=LAE["n_scatter"],
     script:
         "../scripts/linear_ae_train.py"
 
 
 rule linear_ae_closed_forms:
     input:
+        library=library_of("linear_ae_closed_forms.py"),
         mnist="results/data/mnist.npz",
     output:
         npz="results/models/linear_ae/closed_forms.npz",
@@ -61,16 +62,17 @@ rule linear_ae_closed_forms:
         claim_example=LAE["claim_example"],
         landscape_example=LAE["landscape_example"],
         shift_pixels=LAE["shift_pixels"],
-        n_closer_examples=LAE["n_closer_examples"],
     script:
         "../scripts/linear_ae_closed_forms.py"
 
 
 rule notebook_linear_ae:
     input:
-        notebook="notebooks/02_linear_ae.ipynb",
+        library=library_of("02_linear_ae.ipynb"),
+        notebook=repo_path("notebooks/02_linear_ae.ipynb"),
         trajectory="results/models/linear_ae/trajectory.npz",
         closed_forms="results/models/linear_ae/closed_forms.npz",
+        mnist="results/data/mnist.npz",
         metrics="results/metrics/linear_ae.json",
         closed_metrics="results/metrics/linear_ae_closed_forms.json",
     output:
@@ -93,12 +95,16 @@ rule notebook_linear_ae:
     conda:
         conda_env("notebook")
     params:
-        args=papermill_parameters,
+        # what only the figures use belongs here, not to the training rules
+        args=notebook_parameters(
+            n_scatter=LAE["n_scatter"], n_closer_examples=LAE["n_closer_examples"]
+        ),
     shell:
         "papermill -k python3 --no-progress-bar {input.notebook} {output.notebook} {params.args} > {log} 2>&1"
 
 
 register_section(
+    rules=["linear_ae_train", "linear_ae_closed_forms"],
     key="linear_ae",
     order=30,
     title="2. The AutoEncoder and Linear AE = PCA",

@@ -6,6 +6,8 @@ MANIFOLDS_CAT = "4. Uncorrelated is not independent"
 
 
 rule manifolds_circle:
+    input:
+        library=library_of("manifolds_circle.py"),
     output:
         npz="results/models/manifolds/circle.npz",
         metrics="results/metrics/manifolds_circle.json",
@@ -33,6 +35,7 @@ rule manifolds_circle:
 
 rule manifolds_swissroll:
     input:
+        library=library_of("manifolds_swissroll.py"),
         circle="results/metrics/manifolds_circle.json",
     output:
         npz="results/models/manifolds/swissroll.npz",
@@ -61,6 +64,7 @@ rule manifolds_swissroll:
 
 rule manifolds_mnist_residual:
     input:
+        library=library_of("manifolds_mnist_residual.py"),
         mnist="results/data/mnist.npz",
     output:
         metrics="results/metrics/manifolds_mnist_residual.json",
@@ -84,7 +88,8 @@ rule manifolds_mnist_residual:
 
 rule notebook_manifolds:
     input:
-        notebook="notebooks/04_manifolds.ipynb",
+        library=library_of("04_manifolds.ipynb"),
+        notebook=repo_path("notebooks/04_manifolds.ipynb"),
         circle="results/models/manifolds/circle.npz",
         circle_metrics="results/metrics/manifolds_circle.json",
         swissroll="results/models/manifolds/swissroll.npz",
@@ -112,6 +117,7 @@ rule notebook_manifolds:
 
 
 register_section(
+    rules=["manifolds_circle", "manifolds_swissroll", "manifolds_mnist_residual"],
     key="manifolds",
     order=50,
     title="4. Uncorrelated is not independent: the circle, the Swiss roll, Isomap",

@@ -7,6 +7,7 @@ PPCA_CAT = "3. Probabilistic PCA"
 
 rule ppca_fit:
     input:
+        library=library_of("ppca_fit.py"),
         mnist="results/data/mnist.npz",
     output:
         npz="results/models/ppca/ppca_fit.npz",
@@ -34,6 +35,8 @@ rule ppca_fit:
 
 
 rule ppca_cost_bench:
+    input:
+        library=library_of("ppca_cost_bench.py"),
     output:
         metrics="results/metrics/ppca_cost_bench.json",
     log:
@@ -54,7 +57,8 @@ rule ppca_cost_bench:
 
 rule notebook_ppca:
     input:
-        notebook="notebooks/03_ppca.ipynb",
+        library=library_of("03_ppca.ipynb"),
+        notebook=repo_path("notebooks/03_ppca.ipynb"),
         fit="results/models/ppca/ppca_fit.npz",
         metrics="results/metrics/ppca.json",
         bench="results/metrics/ppca_cost_bench.json",
@@ -82,6 +86,7 @@ rule notebook_ppca:
 
 
 register_section(
+    rules=["ppca_fit", "ppca_cost_bench"],
     key="ppca",
     order=40,
     title="3. Probabilistic PCA: the encoder derived by Bayes",

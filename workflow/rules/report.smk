@@ -4,8 +4,12 @@ REPORT_TABLES = [t["path"] for s in SECTIONS for t in s["tables"]]
 REPORT_METRICS = [m for s in SECTIONS for m in s["metrics"]]
 
 
+REPORT_PRODUCTS = [p for s in SECTIONS for p in s["products"]]
+
+
 rule report:
     input:
+        library=library_of("build_report.py"),
         figures=REPORT_FIGURES,
         tables=REPORT_TABLES,
         metrics=REPORT_METRICS,
@@ -22,7 +26,7 @@ rule report:
         conda_env("notebook")
     params:
         sections=sorted(SECTIONS, key=lambda s: s["order"]),
-        config=config,
+        config=provenance_config(config),
     script:
         "../scripts/build_report.py"
 
@@ -36,7 +40,8 @@ for _section in SECTIONS:
             f"chapter_{_section['key']}"
         input:
             [f["path"] for f in _section["figures"]]
-            + [t["path"] for t in _section["tables"]],
+            + [t["path"] for t in _section["tables"]]
+            + _section["products"],
         localrule: True
 
 

@@ -9,7 +9,7 @@ from tqdm.auto import tqdm
 from aevq.claims import claim
 from aevq.data.shifter import sample_shifter, shifter_distribution, true_causes
 from aevq.models.helmholtz import HelmholtzMachine
-from aevq.runtime import check_finite, snakemake_job, write_json
+from aevq.runtime import check_finite, check_progress, snakemake_job, write_json
 
 LN2 = np.log(2.0)
 SEED_OFFSET = 700  # this rule's fixed offset from config["seed"]
@@ -166,6 +166,7 @@ with snakemake_job(snakemake):
         )
     gap = final["kl_qp"] / LN2
     start, end = history[0]["kl_data_model_bits"], history[-1]["kl_data_model_bits"]
+    check_progress([r["kl_data_model_bits"] for r in history], what="KL(p_data||p_model)", fix="lower helmholtz.lr_gen")
     n_lat = sum(p.sizes[1:])
     sizes_txt = "-".join(str(s) for s in p.sizes)
     claims = [

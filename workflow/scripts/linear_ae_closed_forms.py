@@ -82,8 +82,8 @@ with snakemake_job(snakemake):
     d_other, idx_other = nearest_other_class(x_test, y_test, queries)
     closer = d_other < d_shift
     frac = float(closer.mean())
-    # examples: the cases with the largest margin d_shift - d_other
-    order = np.argsort(-(d_shift - d_other))[: p.n_closer_examples]
+    # examples: all test digits ranked by the margin d_shift - d_other (the figure draws the first few)
+    order = np.argsort(-(d_shift - d_other), kind="stable")
     save_npz(
         snakemake.output.npz,
         bottleneck_dims=np.array(p.bottleneck_dims),
@@ -95,13 +95,8 @@ with snakemake_job(snakemake):
         land_loss=land["loss"],
         land_crit=crit,
         land_eigenvalues=np.linalg.eigvalsh(land_sigma)[::-1],
-        closer_x=x_test[order],
-        closer_shift=x_shift[order],
-        closer_other=x_test[idx_other[order]],
-        closer_label=y_test[order],
-        closer_other_label=y_test[idx_other[order]],
-        closer_d_shift=d_shift[order],
-        closer_d_other=d_other[order],
+        closer_order=order,
+        closer_other_index=idx_other,
         d_shift=d_shift,
         d_other=d_other,
     )

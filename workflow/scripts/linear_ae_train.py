@@ -112,9 +112,10 @@ with snakemake_job(snakemake):
         W_d=w_d,
         mean=mean,
         R=r,
-        codes=z[: p.n_scatter],
-        codes_rotated=z_rot[: p.n_scatter],
-        code_labels=y_train[: p.n_scatter],
+        # the first two code coordinates of every training image (the rotation scatter draws the first n_scatter)
+        codes=z[:, :2],
+        codes_rotated=z_rot[:, :2],
+        code_labels=y_train,
         pick_index=picks,
         x_pick=x_test[picks],
         x_hat_pick=x_hat[picks],

@@ -130,34 +130,51 @@ def download_official_files(
     files: dict[str, str] | None = None,
     *,
     progressbar: bool = True,
-    timeout: float = 60.0,
+    timeout: float = 15.0,
 ) -> dict[str, Path]:
     """Fetch each official file from the first mirror that serves it with the right MD5.
 
-    pooch writes to a temporary file and moves it into place only after the checksum matched, so a corrupt or
-    truncated download never stays on disk; a stale wrong file already in ``dest`` is replaced. Every failure is
-    logged with its mirror; if no mirror works the error lists them all and says where to put the files by hand.
+    A mirror is an ``http(s)://`` base URL (downloaded by pooch) or a ``file://`` folder (copied). Either way the file
+    is written under a temporary name and moved into place only after its MD5 matched, so a corrupt or truncated
+    file never stays on disk; a stale wrong file already in ``dest`` is replaced. A mirror that does not answer
+    within ``timeout`` seconds is named as hung and skipped for the remaining files. Every failure is logged with
+    its mirror; if no mirror works the error lists them all and says where to put the files by hand.
     """
     import pooch  # imported here: the package source needs no network stack
+    import requests
 
     files = dict(OFFICIAL_FILES if files is None else files)
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     downloader = pooch.HTTPDownloader(progressbar=progressbar, timeout=timeout)
     fetched: dict[str, Path] = {}
+    hung: set[str] = set()
     for name, md5 in files.items():
         failures = []
         for mirror in mirrors:
             url = mirror.rstrip("/") + "/" + name
+            if mirror in hung:
+                failures.append(f"{url}: skipped, this mirror hung before")
+                continue
             try:
-                fetched[name] = Path(
-                    pooch.retrieve(url, known_hash=f"md5:{md5}", fname=name, path=dest, downloader=downloader)
-                )
+                if url.startswith("file://"):
+                    fetched[name] = _copy_local(url, dest / name, md5)
+                else:
+                    fetched[name] = Path(
+                        pooch.retrieve(url, known_hash=f"md5:{md5}", fname=name, path=dest, downloader=downloader)
+                    )
                 break
-            except ValueError as exc:  # pooch's checksum mismatch; it has already removed the temporary file
+            except ValueError as exc:  # checksum mismatch; the temporary file is already gone
                 (dest / name).unlink(missing_ok=True)
                 failures.append(f"{url}: wrong checksum, file deleted ({str(exc).splitlines()[0]})")
-            except Exception as exc:  # noqa: BLE001 -- any network error means: try the next mirror
+            except requests.exceptions.Timeout:
+                (dest / name).unlink(missing_ok=True)
+                hung.add(mirror)
+                failures.append(
+                    f"{url}: the mirror {mirror} did not answer within {timeout:g} s (hung); skipped from now on"
+                    " (data.mnist.timeout_s sets the limit)"
+                )
+            except Exception as exc:  # noqa: BLE001 -- any network or file error means: try the next mirror
                 (dest / name).unlink(missing_ok=True)
                 failures.append(f"{url}: {type(exc).__name__}: {exc}")
             log.warning("MNIST mirror failed: %s", failures[-1])
@@ -169,6 +186,29 @@ def download_official_files(
                 f" the four official files ({', '.join(OFFICIAL_FILES)}) in {dest} yourself."
             )
     return fetched
+
+
+def _copy_local(url: str, target: Path, md5: str) -> Path:
+    """Copy ``file:///folder/name`` to ``target`` through a temporary name, keeping it only if its MD5 matches."""
+    import shutil
+    from urllib.parse import unquote, urlparse
+
+    import pooch
+
+    parsed = urlparse(url)
+    if parsed.netloc not in ("", "localhost"):
+        raise ValueError(f"{url}: a file:// mirror must be a local path (file:///folder/), not host {parsed.netloc!r}")
+    source = Path(unquote(parsed.path))
+    tmp = target.with_name(target.name + ".part")
+    try:
+        shutil.copyfile(source, tmp)
+        got = pooch.file_hash(str(tmp), alg="md5")
+        if got != md5:
+            raise ValueError(f"MD5 of {source} is {got}, expected {md5}")
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
 
 
 def load_from_idx_dir(directory: str | Path, source: str = "download") -> MnistArrays:
@@ -190,6 +230,7 @@ def build_mnist(
     cache_dir: str | Path = "results/data/raw",
     mirrors: list[str] | tuple[str, ...] = DEFAULT_MIRRORS,
     expected_sha256: str = MNIST_SHA256,
+    timeout: float = 15.0,
 ) -> MnistArrays:
     """Return MNIST from ``source`` (auto | download | package) after checking shapes and the SHA-256."""
     if source not in {"auto", "download", "package"}:
@@ -197,7 +238,7 @@ def build_mnist(
     if source == "package" or (source == "auto" and package_data_file() is not None):
         arrays = load_from_package()
     else:
-        download_official_files(cache_dir, mirrors)
+        download_official_files(cache_dir, mirrors, timeout=timeout)
         arrays = load_from_idx_dir(cache_dir, source="download:" + ",".join(mirrors))
     check_mnist(arrays, expected_sha256)
     return arrays

@@ -30,7 +30,7 @@ from tqdm.auto import tqdm
 
 from aevq.models.rbm import RBM
 from aevq.optim import minimize_cg
-from aevq.runtime import check_finite
+from aevq.runtime import DivergenceError, check_finite
 
 
 class DeepAutoencoder(nn.Module):
@@ -178,10 +178,6 @@ def evaluate(model: DeepAutoencoder, x: torch.Tensor, batch_size: int = 1000) ->
         ce += float(nn.functional.binary_cross_entropy_with_logits(logits, xb, reduction="sum"))
         se += float(((xb - torch.sigmoid(logits)) ** 2).sum())
     return {"cross_entropy": ce / x.shape[0], "error": se / x.shape[0]}
-
-
-class DivergenceError(FloatingPointError):
-    """Training made the objective explode or never improved it; the job stops and writes nothing."""
 
 
 @dataclass

@@ -20,7 +20,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from aevq.linear_algebra import covariance, pca_eig
-from aevq.runtime import check_finite, torch_generator
+from aevq.runtime import check_finite, check_progress, torch_generator
 
 
 def largest_angle_torch(w_d: torch.Tensor, u_top: torch.Tensor) -> float:
@@ -111,6 +111,7 @@ class LinearAE(nn.Module):
             opt.step()
             if step % 200 == 0:
                 bar.set_postfix(loss=f"{losses[step]:.6g}", angle=f"{angles[step]:.3g}")
+        check_progress(losses, what=f"{desc} loss", fix="lower linear_ae.train.lr")
         self.eigenvalues_ = lam
         self.history_ = {
             "step": np.arange(steps + 1),

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from aevq.runtime import check_finite
+from aevq.runtime import check_finite, check_progress
 
 
 def cross_entropy(x: torch.Tensor, z: torch.Tensor, w: torch.Tensor, mu: torch.Tensor) -> torch.Tensor:
@@ -76,4 +76,5 @@ class LogisticPCA:
             loss.backward()
             opt.step()
             history.append(check_finite(loss.item(), what=desc, step=step))
+        check_progress(history, what=desc, fix="lower deep_ae.logistic_pca.lr")
         return history

@@ -34,7 +34,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from aevq.runtime import check_finite
+from aevq.runtime import check_finite, check_progress
 
 
 class RBM(nn.Module):
@@ -154,6 +154,7 @@ class RBM(nn.Module):
             bar.set_postfix(err=f"{mean_err:.4g}")
             if on_epoch_end is not None:
                 on_epoch_end(epoch, rec)
+        check_progress([h["recon_error"] for h in self.history], what=f"{desc} reconstruction error")
         return self
 
     @staticmethod
