@@ -122,7 +122,7 @@ def rule_code():
             name = re.match(r"rule (\w+):", block)
             family = re.search(r'conda_env\("(\w+)"\)', block)
             script = re.search(r'script:\s*\n\s*"([^"]+)"', block)
-            notebook = re.search(r'notebook="([^"]+\.ipynb)"', block)
+            notebook = re.search(r'notebook=(?:repo_path\()?"([^"]+\.ipynb)"', block)
             if not name or not (script or notebook):
                 continue
             assert family, f"rule {name.group(1)} runs code but names no conda env"

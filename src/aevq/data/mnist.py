@@ -155,6 +155,7 @@ def download_official_files(
             url = mirror.rstrip("/") + "/" + name
             if mirror in hung:
                 failures.append(f"{url}: skipped, this mirror hung before")
+                log.warning("MNIST mirror skipped: %s", failures[-1])
                 continue
             try:
                 if url.startswith("file://"):
