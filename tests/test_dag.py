@@ -96,7 +96,8 @@ def test_the_quick_profile_runs_from_another_directory(built_copy, tmp_path):
 
 def test_a_diverging_run_with_a_finite_loss_fails_and_leaves_no_output(built_copy):
     overlay = write_overlay(built_copy, {"deep_ae": {"shallow": {"lr": 1.0e6}}})
-    res = run_snakemake(built_copy, *QUICK, "--configfile", overlay, "results/metrics/deep_ae_shallow.json")
+    # the target goes first: --configfile takes every path that follows it
+    res = run_snakemake(built_copy, "results/metrics/deep_ae_shallow.json", *QUICK, "--configfile", overlay)
     out = res.stdout + res.stderr
     assert res.returncode != 0
     log = (built_copy / "results/logs/deep_ae_shallow.log").read_text()

@@ -150,23 +150,21 @@ def papermill_parameters(wildcards, input):
     return " ".join(args)
 
 
-def notebook_parameters(**values):
-    """papermill arguments for a notebook rule: its named inputs (as papermill_parameters) plus figure-only values
-    such as how many points a scatter draws; they live in the notebook rule's params so that changing them
-    redraws the figure and never retrains."""
+def figure_parameters(**values):
+    """Extra `-p name value` papermill arguments for figure-only values (how many points a scatter draws, ...).
 
-    def args(wildcards, input):
-        extra = [f"-p {k} {shlex.quote(str(v))}" for k, v in values.items()]
-        return " ".join([papermill_parameters(wildcards, input), *extra])
-
-    return args
+    A plain string, so Snakemake records it with the notebook rule's params: changing a value redraws the figure,
+    and since the training rules never see it, nothing retrains."""
+    return " ".join(f"-p {k} {shlex.quote(str(v))}" for k, v in sorted(values.items()))
 
 
 def provenance_config(cfg):
     """The config shown in the report's footer, less where the MNIST bytes were fetched from (any source gives the
     same checked bytes; results/metrics/data.json records the one used), so a mirror change reruns nothing.
     """
-    shown = json.loads(json.dumps(cfg))
+    shown = json.loads(
+        json.dumps(cfg, sort_keys=True)
+    )  # one key order: overlays must not look like changes
     for key in ("source", "mirrors", "retries", "timeout_s"):
         shown["data"]["mnist"].pop(key, None)
     return shown

@@ -95,12 +95,13 @@ rule notebook_linear_ae:
     conda:
         conda_env("notebook")
     params:
+        args=papermill_parameters,
         # what only the figures use belongs here, not to the training rules
-        args=notebook_parameters(
+        figure_args=figure_parameters(
             n_scatter=LAE["n_scatter"], n_closer_examples=LAE["n_closer_examples"]
         ),
     shell:
-        "papermill -k python3 --no-progress-bar {input.notebook} {output.notebook} {params.args} > {log} 2>&1"
+        "papermill -k python3 --no-progress-bar {input.notebook} {output.notebook} {params.args} {params.figure_args} > {log} 2>&1"
 
 
 register_section(

@@ -284,7 +284,7 @@ def fine_tune(
             raise DivergenceError(
                 f"{desc}: validation cross-entropy rose from {start_ce:.4g} to {rec['val_cross_entropy']:.4g} at epoch"
                 f" {epoch} (more than {divergence_factor}x its start): training diverged. Lower the learning rate"
-                " (deep_ae.finetune.lr) in the config; no output was written."
+                " in the config (deep_ae.finetune.lr; deep_ae.shallow.lr for the shallow AE); no output was written."
             )
         if rec["val_error"] < best["val_error"]:
             best = {"epoch": epoch, "val_error": rec["val_error"], "state": _copy_state(model)}
