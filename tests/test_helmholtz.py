@@ -4,6 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
+import torch
 
 from aevq.data.shifter import sample_shifter, shifter_distribution, true_causes
 from aevq.models.helmholtz import HelmholtzMachine
@@ -121,3 +122,100 @@ def test_true_causes_generate_the_patterns():
     assert (hm.decode(np.eye(16)) > 0.95).sum() == 64
     with pytest.raises(ValueError):
         HelmholtzMachine([32, 8, 1]).seed_first_layer(causes)
+
+
+@pytest.mark.parametrize("sizes", [[4, 3], [4, 3, 2], [4, 2, 2, 1]])
+def test_exact_ml_gradient_equals_finite_differences_of_exact_log_likelihood(sizes):
+    hm = _random_machine(sizes, seed=10 + len(sizes))
+    X = np.array(list(itertools.product([0.0, 1.0], repeat=sizes[0])))[[0, 3, 5, 6, 9, 15]]
+    g = hm.exact_gradients(X)
+
+    def mean_log_px():
+        return hm.log_prob(X).mean()
+
+    eps = 1e-6
+    for name in ("W", "b"):
+        for k, param in enumerate(getattr(hm, name)):
+            numeric = np.zeros_like(param)
+            for idx in np.ndindex(param.shape):
+                old = param[idx]
+                param[idx] = old + eps
+                up = mean_log_px()
+                param[idx] = old - eps
+                down = mean_log_px()
+                param[idx] = old
+                numeric[idx] = (up - down) / (2 * eps)
+            assert np.allclose(g[name][k], numeric, atol=1e-7), (name, k)
+    assert np.allclose(g["log_px"], hm.log_prob(X), atol=1e-12)
+
+
+def test_exact_recognition_gradient_equals_finite_differences_of_expected_log_q():
+    """The exact-ML learner's q-update ascends E_{P(z|x)}[log q(z | x)], by brute force over every z."""
+    sizes = [4, 2, 2, 1]
+    hm = _random_machine(sizes, seed=4)
+    X = np.array(list(itertools.product([0.0, 1.0], repeat=4)))[[1, 2, 7, 12]]
+    configs = np.array(list(itertools.product([0.0, 1.0], repeat=5)))
+    split = np.cumsum(sizes[1:])[:-1]
+
+    def objective():
+        total = 0.0
+        for x in X:
+            xr = np.repeat(x[None], len(configs), axis=0)
+            zs = np.split(configs, split, axis=1)
+            log_pxz = hm.log_joint(xr, zs)
+            post = np.exp(log_pxz - np.logaddexp.reduce(log_pxz))
+            total += post @ hm.log_q(xr, zs)
+        return total / len(X)
+
+    g = hm.exact_gradients(X)
+    eps = 1e-6
+    for name in ("R", "c"):
+        for k in range(1, len(sizes)):
+            param = getattr(hm, name)[k]
+            numeric = np.zeros_like(param)
+            for idx in np.ndindex(param.shape):
+                old = param[idx]
+                param[idx] = old + eps
+                up = objective()
+                param[idx] = old - eps
+                down = objective()
+                param[idx] = old
+                numeric[idx] = (up - down) / (2 * eps)
+            assert np.allclose(g[name][k], numeric, atol=1e-7), (name, k)
+
+
+def test_reweighted_wake_sleep_with_one_sample_is_wake_sleep():
+    x, _ = sample_shifter(10, np.random.default_rng(3))
+    ws, rws = (_random_machine([32, 5, 2], seed=6) for _ in range(2))
+    ws.wake_sleep_step(x, rng=np.random.default_rng(9))
+    # K = 1, generative update and the sleep q-update: every weight is 1, so the same draws give the same machine
+    rws.rws_step(x, n_samples=1, q_update=("sleep",), rng=np.random.default_rng(9))
+    for key, value in ws.get_params().items():
+        assert np.allclose(rws.get_params()[key], value, atol=1e-12), key
+    # with the wake q-update too, the generative half is still wake-sleep's wake update
+    rws2 = _random_machine([32, 5, 2], seed=6)
+    rws2.rws_step(x, n_samples=1, q_update=("wake", "sleep"), rng=np.random.default_rng(9))
+    for k in range(2):
+        assert np.allclose(rws2.W[k], ws.W[k], atol=1e-12)
+    # K > 1 weights the samples: a different update, still finite
+    rws3 = _random_machine([32, 5, 2], seed=6)
+    rws3.rws_step(x, n_samples=5, rng=np.random.default_rng(9))
+    assert all(np.isfinite(w).all() for w in rws3.W) and not np.allclose(rws3.W[0], ws.W[0])
+    with pytest.raises(ValueError, match="q_update"):
+        rws3.rws_step(x, n_samples=2, q_update=("dream",))
+
+
+def test_exact_ml_raises_the_exact_likelihood_and_float32_agrees():
+    dist = shifter_distribution(0.2)
+    x, _ = sample_shifter(2000, np.random.default_rng(5))
+    hm = HelmholtzMachine([32, 6, 1], lr_gen=0.5, lr_rec=0.5, init_scale=0.1, seed=2)
+    before = dist.prob @ hm.log_prob(dist.patterns)
+    hm.fit(x, n_steps=40, batch_size=50, learner="exact_ml")
+    after = dist.prob @ hm.log_prob(dist.patterns)
+    assert after > before + 1.0  # nats: a large step in the exact objective
+    ex64 = hm.exact(dist.patterns)
+    ex32 = hm.exact(dist.patterns, dtype=torch.float32)
+    for key in ("log_px", "F", "q_top", "p_top"):
+        assert np.allclose(ex32[key], ex64[key], atol=1e-3), key
+    with pytest.raises(ValueError, match="unknown learner"):
+        hm.fit(x, n_steps=1, batch_size=5, learner="backprop")

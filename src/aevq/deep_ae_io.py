@@ -7,14 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-
-def save_npz_atomic(path: str | Path, **arrays) -> None:
-    """np.savez_compressed to a temporary name in the same folder, then rename (no half-written file)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part.npz")
-    np.savez_compressed(tmp, **arrays)
-    os.replace(tmp, path)
+from aevq.runtime import save_npz as save_npz_atomic  # noqa: F401  (the one atomic save, re-exported)
 
 
 def torch_save_atomic(obj, path: str | Path) -> None:

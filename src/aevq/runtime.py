@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 import math
+import os
 import random
 import sys
 from pathlib import Path
@@ -101,6 +102,15 @@ def write_json(obj: Any, path: str | Path) -> None:
     tmp = path.with_name(path.name + ".part")
     tmp.write_text(json.dumps(to_jsonable(obj), indent=2, sort_keys=False) + "\n")
     tmp.replace(path)
+
+
+def save_npz(path: str | Path, **arrays) -> None:
+    """np.savez_compressed to a temporary name in the same folder, then rename (no half-written file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part.npz")
+    np.savez_compressed(tmp, **arrays)
+    os.replace(tmp, path)
 
 
 def read_json(path: str | Path) -> Any:

@@ -1,51 +1,70 @@
-# Ch. 3.4: the Helmholtz machine (issue 7): rules, notebook and report section.
+# Ch. 3.4: the Helmholtz machine: three learners x top sizes x seeds, their summary, the notebook and the report section.
 
 HH = config["helmholtz"]
 HH_CAT = "6. The Helmholtz machine"
+HH_LEARNERS = ["wake_sleep", "rws", "exact_ml"]
+HH_RUNS = expand(
+    "results/models/helmholtz/{learner}_top{top}.json",
+    learner=HH_LEARNERS,
+    top=HH["tops"],
+)
 
 
-rule helmholtz_train:
+wildcard_constraints:
+    learner="|".join(HH_LEARNERS),
+    top="[0-9]+",
+
+
+rule helmholtz_learner:
     input:
-        library=library_of("helmholtz_train.py"),
+        library=library_of("helmholtz_learner.py"),
     output:
-        params="results/models/helmholtz/params.npz",
-        arrays="results/models/helmholtz/arrays.npz",
-        metrics="results/metrics/helmholtz.json",
+        arrays="results/models/helmholtz/{learner}_top{top}.npz",
+        metrics="results/models/helmholtz/{learner}_top{top}.json",
     log:
-        log_path("helmholtz_train"),
+        log_path("helmholtz_learner_{learner}_top{top}"),
     benchmark:
-        bench_path("helmholtz_train")
+        bench_path("helmholtz_learner_{learner}_top{top}")
     conda:
-        conda_env("data")
+        conda_env("torch")
     threads: HEAVY_THREADS
     resources:
         mem_mb=config["resources"]["mem_mb"],
     params:
-        profile=config["profile"],
-        seed=config["seed"],
-        p_on=HH["p_on"],
-        sizes=HH["sizes"],
-        lr_gen=HH["lr_gen"],
-        lr_rec=HH["lr_rec"],
-        init_scale=HH["init_scale"],
-        batch_size=HH["batch_size"],
-        n_steps=HH["n_steps"],
-        n_train=HH["n_train"],
-        n_evals=HH["n_evals"],
-        n_wake=HH["n_wake"],
-        n_mc=HH["n_mc"],
-        n_dreams=HH["n_dreams"],
-        n_show=HH["n_show"],
-        control_steps=HH["control_steps"],
+        seed=config["seed"] + 700,
+        # what one learner's job uses: not the other learners' settings, not the list of top sizes
+        helmholtz={k: v for k, v in HH.items() if k not in ("learners", "tops")},
+        settings=lambda wildcards: HH["learners"][wildcards.learner],
     script:
-        "../scripts/helmholtz_train.py"
+        "../scripts/helmholtz_learner.py"
+
+
+rule helmholtz_summary:
+    input:
+        library=library_of("helmholtz_summary.py"),
+        runs=HH_RUNS,
+        main_arrays="results/models/helmholtz/wake_sleep_top1.npz",
+    output:
+        metrics="results/metrics/helmholtz.json",
+    log:
+        log_path("helmholtz_summary"),
+    benchmark:
+        bench_path("helmholtz_summary")
+    conda:
+        conda_env("data")
+    params:
+        profile=config["profile"],
+        helmholtz=HH,
+    script:
+        "../scripts/helmholtz_summary.py"
 
 
 rule notebook_helmholtz:
     input:
         library=library_of("06_helmholtz.ipynb"),
         notebook=repo_path("notebooks/06_helmholtz.ipynb"),
-        arrays="results/models/helmholtz/arrays.npz",
+        main_arrays="results/models/helmholtz/wake_sleep_top1.npz",
+        runs=HH_RUNS,
         metrics="results/metrics/helmholtz.json",
     output:
         notebook="results/notebooks/06_helmholtz.ipynb",
@@ -55,6 +74,10 @@ rule notebook_helmholtz:
         kl=figure("helmholtz_kl_data_model", HH_CAT),
         top=figure("helmholtz_top_layer", HH_CAT),
         wake_sleep=figure("helmholtz_wake_sleep_kl", HH_CAT),
+        success=figure("helmholtz_learners_direction", HH_CAT),
+        learner_kl=figure("helmholtz_learners_kl", HH_CAT),
+        learner_dreams=figure("helmholtz_learners_dreams", HH_CAT),
+        comparison=table("helmholtz_learners", HH_CAT),
     log:
         log_path("notebook_helmholtz"),
     benchmark:
@@ -70,11 +93,13 @@ rule notebook_helmholtz:
 
 
 register_section(
-    rules=["helmholtz_train"],
+    rules=["helmholtz_summary"],
+    products=HH_RUNS + [r.replace(".json", ".npz") for r in HH_RUNS],
     key="helmholtz",
     order=60,
-    title="6. The Helmholtz machine: wake-sleep, the free energy and the exact bound gap",
-    lecture="§3.4 Helmholtz Machine, Figs 8-10 (Dayan, Hinton, Neal & Zemel 1995; Hinton, Dayan, Frey & Neal 1995)",
+    title="6. The Helmholtz machine: wake-sleep, reweighted wake-sleep and exact maximum likelihood",
+    lecture="§3.4 Helmholtz Machine, Figs 8-10 (Dayan, Hinton, Neal & Zemel 1995; Hinton, Dayan, Frey & Neal 1995;"
+    " Bornschein & Bengio 2015)",
     figures=[
         "helmholtz_patterns_dreams",
         "helmholtz_free_energy",
@@ -82,14 +107,21 @@ register_section(
         "helmholtz_kl_data_model",
         "helmholtz_top_layer",
         "helmholtz_wake_sleep_kl",
+        "helmholtz_learners_direction",
+        "helmholtz_learners_kl",
+        "helmholtz_learners_dreams",
     ],
+    tables=["helmholtz_learners"],
     metrics=["helmholtz"],
     intro=(
-        f"A layered Helmholtz machine (layer sizes {'-'.join(map(str, HH['sizes']))}, visible first: 32 binary"
-        f" pixels, {sum(HH['sizes'][1:])} binary latent units, so all 2^{sum(HH['sizes'][1:])} explanations of a"
-        " pattern can be enumerated) is trained by wake-sleep on the shift patterns of the lecture's Fig 8. The 16"
-        " first-layer units are enough for one cause per bottom pixel and shift direction, and the single top unit"
-        " is the place for the direction itself. Because the 508 distinct patterns and all latent configurations"
-        " are few, log p(x), the free energy F and the gap F + log p(x) = KL(Q||P) are computed exactly."
+        f"A layered Helmholtz machine ({'-'.join(map(str, HH['sizes']))}-n: 32 binary pixels, {HH['sizes'][1]}"
+        f" binary first-layer units and n = {' or '.join(map(str, HH['tops']))} top units, so every explanation"
+        " of a pattern can be enumerated) learns the shift patterns of the lecture's Fig 8 three ways: by"
+        " wake-sleep, by reweighted wake-sleep (K importance samples from Q) and by exact maximum likelihood (the"
+        f" exact posterior by enumeration). Each learner sees the same {HH['budget']} patterns in the same order"
+        f" from the same initial weights, for each of {HH['seeds']} seeds. The first six figures follow the"
+        " lecture's own machine (wake-sleep, one top unit, the first seed); the last three compare the learners."
+        " Because the 508 distinct patterns and all latent configurations are few, log p(x), the free energy F,"
+        " the gap F + log p(x) = KL(Q||P) and KL(p_data||p_model) are exact."
     ),
 )
