@@ -78,7 +78,14 @@ def test_an_overlay_on_the_quick_profile_keeps_the_quick_config(built_copy):
     jobs = dry(built_copy, "--configfile", overlay)
     # the Helmholtz chapter and the limits chapter's summary table (it reads every chapter's metrics); not the
     # whole DAG, as the full profile's config would schedule
-    assert set(jobs) == {"helmholtz_train", "notebook_helmholtz", "notebook_limits", "report", "all"}, jobs
+    assert set(jobs) == {
+        "helmholtz_learner",
+        "helmholtz_summary",
+        "notebook_helmholtz",
+        "notebook_limits",
+        "report",
+        "all",
+    }, jobs
     res = run_snakemake(built_copy, *QUICK, "-n", "--configfile", overlay, "--config", "seed=20260101")
     assert res.returncode == 0 and "quick.yaml" in res.stdout + res.stderr
 

@@ -6,6 +6,15 @@ import numpy as np
 import pytest
 import torch
 
+from aevq.chapters.helmholtz import (
+    LearnerSettings,
+    comparison_claims,
+    data_stream,
+    direction_accuracy,
+    dream_validity,
+    independent_pixel_valid_share,
+    train_seed,
+)
 from aevq.data.shifter import sample_shifter, shifter_distribution, true_causes
 from aevq.models.helmholtz import HelmholtzMachine
 
@@ -219,3 +228,102 @@ def test_exact_ml_raises_the_exact_likelihood_and_float32_agrees():
         assert np.allclose(ex32[key], ex64[key], atol=1e-3), key
     with pytest.raises(ValueError, match="unknown learner"):
         hm.fit(x, n_steps=1, batch_size=5, learner="backprop")
+
+
+# ------------------------------------------------------------------ the chapter's measurements and claims
+def test_direction_accuracy_reads_either_coding_and_the_best_unit():
+    dist = shifter_distribution(0.2)
+    perfect = dist.p_right[:, None]
+    acc, unit, coding = direction_accuracy(perfect, dist)
+    assert acc == pytest.approx(1.0) and (unit, coding) == (0, "on = right")
+    acc, _, coding = direction_accuracy(1.0 - perfect, dist)
+    assert acc == pytest.approx(1.0) and coding == "on = left"
+    noise = np.random.default_rng(0).random((len(dist.prob), 1))
+    acc, unit, _ = direction_accuracy(np.hstack([noise, perfect]), dist)
+    assert acc == pytest.approx(1.0) and unit == 1
+    assert 0.5 <= direction_accuracy(noise, dist)[0] < 0.75
+
+
+def test_dream_validity_is_the_exact_mass_on_shift_patterns():
+    dist = shifter_distribution(0.2)
+    hm = HelmholtzMachine([32, 16, 1], init_scale=0.5, seed=3).seed_first_layer(true_causes())
+    exact = dream_validity(dist, hm.log_prob(dist.patterns))
+    dreams = hm.sample(20000, rng=np.random.default_rng(4))
+    idx = dist.index(dreams)
+    valid = idx >= 0
+    se = np.sqrt(exact["valid"] * (1 - exact["valid"]) / len(dreams))
+    assert abs(valid.mean() - exact["valid"]) < 5 * se
+    right = dist.p_right[idx[valid]].mean()
+    assert abs(right - exact["right_share"]) < 5 * np.sqrt(0.25 / valid.sum())
+    # the floor of the claim: the best independent-pixel model, by sampling its pixels
+    marg = dist.prob @ dist.patterns
+    indep = (np.random.default_rng(5).random((200000, 32)) < marg).astype(float)
+    share = (dist.index(indep) >= 0).mean()
+    assert abs(share - independent_pixel_valid_share(dist)) < 5 * np.sqrt(share / 200000) + 1e-5
+
+
+def test_learners_share_the_start_and_the_stream_and_repeat_exactly():
+    dist = shifter_distribution(0.2)
+    X, _ = sample_shifter(500, np.random.default_rng(1))
+    order = data_stream(len(X), 400, seed=(1, 2))
+    assert np.array_equal(order, data_stream(len(X), 400, seed=(1, 2)))
+    runs = {}
+    for learner, batch in (("wake_sleep", 10), ("rws", 10), ("exact_ml", 50), ("wake_sleep", 10)):
+        settings = LearnerSettings(batch_size=batch, lr_gen=0.2, lr_rec=0.2, n_samples=3)
+        run = train_seed(learner, [32, 6, 1], settings, X, order, dist, seed=(7, 0), init_scale=0.1, n_evals=2)
+        runs.setdefault(learner, []).append(run)
+    starts = {lrn: r[0]["history"][0]["kl_data_model_bits"] for lrn, r in runs.items()}
+    assert len({round(v, 9) for v in starts.values()}) == 1  # the same initial weights
+    assert [r["patterns_seen"] for r in runs["exact_ml"][0]["history"]] == [0, 200, 400]
+    assert [r["patterns_seen"] for r in runs["wake_sleep"][0]["history"]] == [0, 200, 400]
+    first, again = runs["wake_sleep"]
+    assert first["history"] == again["history"]  # CPU: the same config gives the same numbers
+    with pytest.raises(ValueError, match="n_evals"):
+        train_seed("rws", [32, 6, 1], LearnerSettings(10, 0.2, 0.2), X, order, dist, seed=0, init_scale=0.1, n_evals=3)
+
+
+def _summary(share, kl):
+    return {
+        "n_seeds": 10,
+        "n_codes_direction": int(10 * share),
+        "share_codes_direction": share,
+        "share_codes_direction_p": share,
+        "top_accuracy_q_median": 0.5 + share / 2,
+        "top_accuracy_q_max": 0.5 + share / 2,
+        "kl_bits_median": kl,
+        "kl_bits_min": kl,
+        "kl_bits_max": kl,
+        "kl_fall_ratio_median": kl / 25.0,
+        "mean_gap_bits_median": 0.3,
+        "dreams_valid_median": 1 - kl / 25.0,
+        "dreams_right_share_median": 0.5,
+        "train_s_per_seed": 1.0,
+    }
+
+
+def test_comparison_claims_can_pass_and_fail_and_name_the_headline_setting():
+    dist = shifter_distribution(0.2)
+    main = {
+        "kl_qp_bits": np.full(len(dist.prob), 0.2),
+        "prob": dist.prob,
+        "min_gap_all_bits": 0.01,
+        "n_settings": 6,
+        "independent_valid": 0.001,
+    }
+    good = {
+        lrn: {t: _summary(1.0, kl) for t in (1, 2)} for lrn, kl in (("wake_sleep", 2), ("rws", 1.5), ("exact_ml", 1))
+    }
+    bad = {lrn: {t: _summary(0.0, kl) for t in (1, 2)} for lrn, kl in (("wake_sleep", 2), ("rws", 3), ("exact_ml", 20))}
+    rows_good = comparison_claims(good, [32, 16, 1], 1000, [1, 2], main)
+    rows_bad = comparison_claims(bad, [32, 16, 1], 1000, [1, 2], main)
+    assert all(r["passed"] for r in rows_good)
+    direction = [r for r in rows_bad if "shift direction" in r["claim"]]
+    assert len(direction) == 6 and not any(r["passed"] for r in direction)
+    headline = direction[0]
+    assert headline["claim"].startswith("Headline") and "wake-sleep, 32-16-1" in headline["claim"]
+    assert "10 seeds" in headline["claim"] and "0 of 10 seeds" in headline["detail"]
+    ml = [r for r in rows_bad if r["claim"].startswith("Exact maximum likelihood")]
+    assert len(ml) == 2 and not any(r["passed"] for r in ml)  # 20 bits against 2: the report says it does not
+    assert [r["passed"] for r in rows_bad if "produces the shift patterns" in r["claim"]] == [True, True, False]
+    main_bad = dict(main, min_gap_all_bits=-1e-3)
+    assert not comparison_claims(good, [32, 16, 1], 1000, [1, 2], main_bad)[0]["passed"]

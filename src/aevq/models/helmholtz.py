@@ -352,7 +352,13 @@ class HelmholtzMachine:
             joint = logp_z1_u + logp_u[None, :]
             log_prior_z1 = torch.logsumexp(joint, dim=1)
             post_u = torch.exp(joint - log_prior_z1[:, None])  # generative p(u | z^1)
-        a0 = torch.addmm(P["b"][0], Z1, P["W"][0].T)
+        # sigm and sum softplus of b^0 + W^0 z^1 (2^n1 x n0), in row blocks that stay in the CPU cache
+        sig0 = torch.empty((Z1.shape[0], self.sizes[0]), dtype=dtype)
+        S = torch.empty(Z1.shape[0], dtype=dtype)
+        for z, s_out, S_out in zip(*(torch.split(t, 2048) for t in (Z1, sig0, S)), strict=True):
+            a0 = torch.addmm(P["b"][0], z, P["W"][0].T)
+            torch.sigmoid(a0, out=s_out)
+            torch.sum(F.softplus(a0), 1, out=S_out)
         return {
             "P": P,
             "Z1": Z1,
@@ -361,8 +367,8 @@ class HelmholtzMachine:
             "logp_z1_u": logp_z1_u,
             "log_prior_z1": log_prior_z1,
             "post_u": post_u,
-            "sig0": torch.sigmoid(a0),
-            "S": F.softplus(a0).sum(1),
+            "sig0": sig0,
+            "S": S,
         }
 
     @staticmethod
