@@ -89,6 +89,30 @@ def run_snakemake(
 QUICK = ("--profile", "workflow/profiles/quick", "--cores", "2")
 
 
+@functools.lru_cache(maxsize=4)
+def described_rules(*config: str) -> tuple[dict, ...]:
+    """Snakemake's own view of every rule, {name, script, notebook, conda_env}, from a dry run of the checkout's
+    Snakefile in an empty directory (the Snakefile writes it when AEVQ_DESCRIBE_RULES names a file)."""
+    import json
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "rules.json"
+        args = ("-n", "--cores", "1", "--snakefile", str(REPO / "Snakefile"), "-d", tmp)
+        extra = ("--config", *config) if config else ()
+        res = run_snakemake(REPO, *args, *extra, env={**os.environ, "AEVQ_DESCRIBE_RULES": str(out)})
+        assert res.returncode == 0, res.stderr[-3000:]
+        rules = json.loads(out.read_text())
+    for rule in rules:
+        if rule["notebook"]:
+            rule["notebook"] = str(REPO / rule["notebook"])
+        if rule["conda_env"]:
+            rule["family"] = Path(rule["conda_env"]).stem
+            rule["env_device"] = Path(rule["conda_env"]).parent.name
+    return tuple(rules)
+
+
 @dataclasses.dataclass
 class QuickBuild:
     repo: Path

@@ -53,7 +53,22 @@ def test_snakemake_stops_on_bad_config_with_the_key_named(repo_copy):
     assert "device" in out and "'tpu' is not one of ['cpu', 'cuda']" in out
 
 
-def test_quick_profile_overlay_is_applied(repo_copy):
-    res = run_snakemake(repo_copy, "-n", "--profile", "workflow/profiles/quick", "--cores", "2")
-    assert res.returncode == 0, res.stderr
-    assert "quick.yaml" in res.stdout + res.stderr
+def _notebook_command(repo, *args):
+    """The papermill command Snakemake would run for the linear-AE notebook (a forced dry run prints it)."""
+    target = "results/notebooks/02_linear_ae.ipynb"
+    res = run_snakemake(repo, "-n", "-p", "--forceall", target, "--cores", "2", *args)
+    assert res.returncode == 0, res.stderr[-3000:]
+    return res.stdout + res.stderr
+
+
+def test_quick_profile_overlay_is_applied(repo_copy, tmp_path):
+    # a figure-only value that differs between the profiles reaches the job's command line: Snakemake, not a
+    # re-implementation of its merging, says which config applies
+    assert f"-p n_scatter {FULL['linear_ae']['n_scatter']}" in _notebook_command(repo_copy)
+    quick = _notebook_command(repo_copy, "--profile", "workflow/profiles/quick")
+    assert QUICK["linear_ae"]["n_scatter"] != FULL["linear_ae"]["n_scatter"]
+    assert f"-p n_scatter {QUICK['linear_ae']['n_scatter']}" in quick
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text("linear_ae:\n  n_scatter: 321\n")
+    both = _notebook_command(repo_copy, "--profile", "workflow/profiles/quick", "--configfile", str(overlay))
+    assert "-p n_scatter 321" in both and "-p n_scatter 1000" not in both

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import REPO, described_rules
 
 PINS = dict(dep.split("==") for dep in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"])
 
@@ -53,10 +53,10 @@ def test_cuda_envs_use_a_cuda_torch_index():
 
 
 def test_every_family_named_in_the_rules_exists():
-    used = set()
-    for smk in (REPO / "workflow/rules").glob("*.smk"):
-        used |= set(re.findall(r'conda_env\("([a-z_]+)"\)', smk.read_text()))
+    used = {r["family"] for r in described_rules() if r["conda_env"]}
     assert used
+    assert {r["env_device"] for r in described_rules() if r["conda_env"]} == {"cpu"}
+    assert {r["env_device"] for r in described_rules("device=cuda") if r["conda_env"]} == {"cuda"}
     for family in used:
         for device in ("cpu", "cuda"):
             assert (REPO / "envs" / device / f"{family}.yaml").exists(), (device, family)
@@ -116,22 +116,17 @@ def third_party_distributions(source: str) -> set[str]:
 
 
 def rule_code():
-    """(rule, env family, code) for every rule that runs a script or a notebook."""
-    for smk in sorted((REPO / "workflow/rules").glob("*.smk")):
-        for block in re.split(r"\n(?=rule \w+:)", smk.read_text()):
-            name = re.match(r"rule (\w+):", block)
-            family = re.search(r'conda_env\("(\w+)"\)', block)
-            script = re.search(r'script:\s*\n\s*"([^"]+)"', block)
-            notebook = re.search(r'notebook=(?:repo_path\()?"([^"]+\.ipynb)"', block)
-            if not name or not (script or notebook):
-                continue
-            assert family, f"rule {name.group(1)} runs code but names no conda env"
-            if script:
-                code = (smk.parent / script.group(1)).read_text()
-            else:
-                cells = json.loads((REPO / notebook.group(1)).read_text())["cells"]
-                code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
-            yield name.group(1), family.group(1), code
+    """(rule, env family, code) for every rule that runs a script or a notebook, as Snakemake parsed them."""
+    for rule in described_rules():
+        if not (rule["script"] or rule["notebook"]):
+            continue
+        assert rule["conda_env"], f"rule {rule['name']} runs code but names no conda env"
+        if rule["script"]:
+            code = Path(rule["script"]).read_text()
+        else:
+            cells = json.loads(Path(rule["notebook"]).read_text())["cells"]
+            code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        yield rule["name"], rule["family"], code
 
 
 def test_each_rules_env_provides_every_package_its_code_imports():

@@ -48,13 +48,24 @@ def test_report_exists_and_embeds_every_declared_figure(built):
     assert "The claims table" in html and "Provenance" in html
 
 
-def test_every_metrics_file_has_claims_and_none_is_missing_a_verdict(built):
+CHAPTERS = ("data", "linear_ae", "ppca", "manifolds", "deep_ae", "helmholtz", "limits")
+
+
+def test_every_chapter_states_claims_and_none_is_missing_a_verdict(built):
     files = sorted((built / "results/metrics").glob("*.json"))
     assert files
+    per_chapter = dict.fromkeys(CHAPTERS, 0)
     for f in files:
         doc = json.loads(f.read_text())
+        if "claims" in doc:  # a file that states claims states at least one
+            assert doc["claims"], f"{f.name}: an empty claims list"
         for row in doc.get("claims", []):
-            assert {"claim", "measured", "threshold", "source", "passed"} <= row.keys(), f
+            assert {"claim", "measured", "op", "threshold", "source", "passed", "status"} <= row.keys(), f
+            assert row["status"] in ("pass", "FAIL") or row["passed"] is None, (f, row["claim"])
+            assert row["source"].strip() and "issue" not in row["source"].lower(), (f, row["source"])
+        chapter = max((c for c in CHAPTERS if f.stem.startswith(c)), key=len)
+        per_chapter[chapter] += len(doc.get("claims", []))
+    assert all(per_chapter.values()), per_chapter
     data = json.loads((built / "results/metrics/data.json").read_text())
     assert all(row["passed"] for row in data["claims"])
 

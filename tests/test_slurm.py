@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import QUICK, copy_repo, run_snakemake
+from tests.conftest import QUICK, copy_repo, described_rules, run_snakemake
 from tests.slurm_cluster import FAKE_GPU, PARTITION, SlurmCluster, missing_binaries
 
 REPO = Path(__file__).resolve().parents[1]
@@ -63,14 +63,7 @@ def test_slurm_profile_combines_with_the_quick_profile(tmp_path):
 def device_rules() -> set[str]:
     """Rules that train on the configured device: their script calls `aevq.runtime.torch_device`. (Torch rules that
     only do small float64 checks on the CPU, e.g. the Hessian census, ask for no GPU.)"""
-    names = set()
-    for smk in (REPO / "workflow/rules").glob("*.smk"):
-        for block in re.split(r"^(?=rule \w+:)", smk.read_text(), flags=re.M):
-            head = re.match(r"rule (\w+):", block)
-            script = re.search(r'script:\s*\n\s*"([^"]+)"', block)
-            if head and script and "torch_device(" in (smk.parent / script.group(1)).read_text():
-                names.add(head.group(1))
-    return names
+    return {r["name"] for r in described_rules() if r["script"] and "torch_device(" in Path(r["script"]).read_text()}
 
 
 def test_with_device_cuda_exactly_the_training_rules_ask_for_a_gpu(tmp_path):

@@ -15,6 +15,10 @@ if SRC_DIR not in _pythonpath.split(os.pathsep):
         PYTHONPATH=os.pathsep.join(p for p in (SRC_DIR, _pythonpath) if p)
     )
 
+# OpenMP threads sleep instead of spinning while they wait, in every job: on a shared, oversubscribed CPU a spinning
+# 2-thread GEMM was measured 10-40x slower than a sleeping one (jobs inherit it; set before any of them loads libgomp).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 DEVICE = config["device"]
 
 

@@ -51,7 +51,7 @@ rule helmholtz_summary:
     benchmark:
         bench_path("helmholtz_summary")
     conda:
-        conda_env("data")
+        conda_env("torch")
     params:
         profile=config["profile"],
         helmholtz=HH,

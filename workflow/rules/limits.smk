@@ -1,4 +1,4 @@
-# Ch. 3.5: why an AutoEncoder is not a generative model (VAE, beta-VAE, VQ-VAE) (issue 8): rules, notebook and report section.
+# Ch. 3.5: why an AutoEncoder is not a generative model (VAE, beta-VAE, VQ-VAE): rules, notebook and report section.
 # A classifier judges decodes of random latents; AE / VAE / beta-VAE / VQ-VAE share one MLP shape (784-512-256-d).
 
 LIMITS = config["limits"]

@@ -1,4 +1,4 @@
-# Ch. 2 + 3.1: the AutoEncoder's components and Linear AE = PCA (issue 3): rules, notebook and report section.
+# Ch. 2 + 3.1: the AutoEncoder's components and Linear AE = PCA: rules, notebook and report section.
 LAE = config["linear_ae"]
 LAE_CAT = "2. The AutoEncoder and Linear AE = PCA"
 

@@ -1,4 +1,4 @@
-# Ch. 3.3: uncorrelated is not independent (circle, Swiss roll, Isomap) (issue 6): rules, notebook and report section.
+# Ch. 3.3: uncorrelated is not independent (circle, Swiss roll, Isomap): rules, notebook and report section.
 # The models are tiny (an MLP with two 32- or 64-unit layers, N <= 2000 points): one thread each is fastest, and
 # lets Snakemake run the three compute rules side by side.
 MANIFOLDS = config["manifolds"]

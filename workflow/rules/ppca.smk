@@ -1,4 +1,4 @@
-# Ch. 3.2: Probabilistic PCA (issue 4): rules, notebook and report section.
+# Ch. 3.2: Probabilistic PCA: rules, notebook and report section.
 
 PPCA = config["ppca"]
 PPCA_SEED = config["seed"] + 40  # the fixed per-rule offset of this chapter

@@ -1,12 +1,13 @@
 """Gather the chapter's models into the paper's error table, the claims, the summary rows and the measured timing."""
 
 from aevq.claims import claim
+from aevq.paper import HS2006, HS2006_CG_EPOCHS, HS2006_N_TEST, HS2006_N_TRAIN, HS2006_PRETRAIN_EPOCHS
+from aevq.paper import HS2006_TEST_ERROR as PAPER
 from aevq.runtime import read_json, snakemake_job, write_json
 
-PAPER = {"deep": 3.00, "logistic_pca": 8.01, "pca": 13.87}
 SOURCE = (
-    "Hinton & Salakhutdinov, Science 313:504 (2006), Fig. 2: MNIST test error 3.00 (deep AE),"
-    " 8.01 (logistic PCA), 13.87 (PCA)"
+    f"{HS2006}: MNIST test error {PAPER['deep']:.2f} (deep AE), {PAPER['logistic_pca']:.2f} (logistic PCA),"
+    f" {PAPER['pca']:.2f} (PCA)"
 )
 
 
@@ -30,8 +31,9 @@ with snakemake_job(snakemake):
     scale = (
         f"profile {p.profile}: {ft['n_train']} training images ({ft['n_validation']} of the training set held out"
         f" for validation), {ft['n_test']} test images, net {sizes}, RBM pretraining {m['pretrain']['epochs']}"
-        f" epoch(s) per layer, fine-tuning by {ft['optimizer']}, {ft['selection']} (the paper: 60000 / 10000"
-        " images, 50 CD-1 epochs per layer, 200 epochs of conjugate gradients)"
+        f" epoch(s) per layer, fine-tuning by {ft['optimizer']}, {ft['selection']} (the paper: {HS2006_N_TRAIN} /"
+        f" {HS2006_N_TEST} images, {HS2006_PRETRAIN_EPOCHS} CD-1 epochs per layer, {HS2006_CG_EPOCHS} epochs of"
+        " conjugate gradients)"
     )
     full_scale = p.profile == "full"
     table = [
@@ -80,7 +82,7 @@ with snakemake_job(snakemake):
             detail=f"threshold = our PCA-{m['pca']['n_components']} error on the same test images; {scale}",
         ),
         claim(
-            "Full-scale goal: the pretrained deep AE reaches the paper's MNIST test error of 3.00"
+            f"Full-scale goal: the pretrained deep AE reaches the paper's MNIST test error of {PAPER['deep']:.2f}"
             " (sum over 784 pixels of squared error, averaged over test images)",
             ours["deep"],
             "<=",
@@ -93,8 +95,8 @@ with snakemake_job(snakemake):
                 + (
                     ""
                     if full_scale
-                    else " The paper's number is for all 60000 training images and the full budget: the quick"
-                    " profile measures it but cannot test it."
+                    else f" The paper's number is for all {HS2006_N_TRAIN} training images and the full budget: the"
+                    " quick profile measures it but cannot test it."
                 )
             ),
             applies=full_scale,
@@ -131,7 +133,8 @@ with snakemake_job(snakemake):
             "how_trained": "greedy CD-1 RBM stack, unrolled, fine-tuned by backprop on cross-entropy, epochs chosen"
             " on a validation split",
             "key_result": f"MNIST test squared error {ours['deep']:.2f} vs PCA-{m['pca']['n_components']}'s"
-            f" {ours['pca']:.2f} and random init's {ours['random']:.2f} ({p.profile} profile; paper: 3.00 vs 13.87)",
+            f" {ours['pca']:.2f} and random init's {ours['random']:.2f} ({p.profile} profile; paper:"
+            f" {PAPER['deep']:.2f} vs {PAPER['pca']:.2f})",
         }
     ]
     # -- timing: what this run measured, per stage (training steps only; each job's wall time is in its benchmark)

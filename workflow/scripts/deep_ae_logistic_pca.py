@@ -1,19 +1,14 @@
 """Logistic PCA baseline: W_d, mu fitted on the training images; each test image's code fitted with them fixed."""
 
-import os
+import time
 
-# OpenMP threads sleep instead of spinning while they wait (see deep_ae_train.py); set before torch loads.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import numpy as np
 
-import time  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-from aevq.data.mnist import load_mnist  # noqa: E402
-from aevq.deep_ae_io import class_picks, save_npz_atomic  # noqa: E402
-from aevq.models.logistic_pca import LogisticPCA  # noqa: E402
-from aevq.runtime import seed_everything, snakemake_job, torch_device, torch_generator, write_json  # noqa: E402
-from aevq.training import as_tensor  # noqa: E402
+from aevq.data.mnist import load_mnist
+from aevq.deep_ae_io import class_picks, save_npz_atomic
+from aevq.models.logistic_pca import LogisticPCA
+from aevq.runtime import seed_everything, snakemake_job, torch_device, torch_generator, write_json
+from aevq.training import as_tensor
 
 with snakemake_job(snakemake):
     p = snakemake.params

@@ -1,19 +1,13 @@
 """Greedy layer-wise CD-1 pretraining of the 784-1000-500-250-30 RBM stack (top RBM: linear Gaussian hiddens)."""
 
-import os
+import numpy as np
 
-# OpenMP threads sleep instead of spinning while they wait: on a shared, oversubscribed CPU a spinning
-# 2-thread GEMM was measured 10-40x slower than a sleeping one (set before torch loads libgomp).
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-import numpy as np  # noqa: E402
-
-from aevq.data.mnist import load_mnist  # noqa: E402
-from aevq.deep_ae_io import save_npz_atomic, throughput, torch_save_atomic  # noqa: E402
-from aevq.models.deep_ae import matmul_gflops, pretrain_stack, split_validation  # noqa: E402
-from aevq.models.rbm import RBM, rbm_state  # noqa: E402
-from aevq.runtime import seed_everything, snakemake_job, torch_device, torch_generator, write_json  # noqa: E402
-from aevq.training import as_tensor  # noqa: E402
+from aevq.data.mnist import load_mnist
+from aevq.deep_ae_io import save_npz_atomic, throughput, torch_save_atomic
+from aevq.models.deep_ae import matmul_gflops, pretrain_stack, split_validation
+from aevq.models.rbm import RBM, rbm_state
+from aevq.runtime import seed_everything, snakemake_job, torch_device, torch_generator, write_json
+from aevq.training import as_tensor
 
 with snakemake_job(snakemake):
     p = snakemake.params

@@ -9,18 +9,12 @@ kind = finetune     the unrolled RBM stack (784-1000-500-250-30), fine-tuned
        codes2d      784-1000-500-250-2: the pretrained 784-1000-500-250 stack + a new 250-2 Gaussian top RBM
 """
 
-import os
+import numpy as np
+import torch
 
-# OpenMP threads sleep instead of spinning while they wait: on a shared, oversubscribed CPU a spinning
-# 2-thread GEMM was measured 10-40x slower than a sleeping one (set before torch loads libgomp).
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from aevq.data.mnist import load_mnist  # noqa: E402
-from aevq.deep_ae_io import class_picks, save_npz_atomic, throughput, torch_save_atomic  # noqa: E402
-from aevq.models.deep_ae import (  # noqa: E402
+from aevq.data.mnist import load_mnist
+from aevq.deep_ae_io import class_picks, save_npz_atomic, throughput, torch_save_atomic
+from aevq.models.deep_ae import (
     DeepAutoencoder,
     describe_optimizer,
     evaluate,
@@ -29,9 +23,9 @@ from aevq.models.deep_ae import (  # noqa: E402
     pretrain_stack,
     split_validation,
 )
-from aevq.models.rbm import RBM, rbm_from_state  # noqa: E402
-from aevq.runtime import seed_everything, snakemake_job, torch_device, torch_generator, write_json  # noqa: E402
-from aevq.training import as_tensor  # noqa: E402
+from aevq.models.rbm import RBM, rbm_from_state
+from aevq.runtime import seed_everything, snakemake_job, torch_device, torch_generator, write_json
+from aevq.training import as_tensor
 
 OFFSETS = {"finetune": 502, "random_init": 503, "shallow": 504, "codes2d": 505}
 

@@ -18,10 +18,11 @@ from aevq.linear_algebra import (
     squared_error_per_image,
     unit_sphere_loss,
 )
+from aevq.paper import HS2006_PCA30_TOLERANCE, HS2006_TEST_ERROR
 from aevq.runtime import seed_everything, snakemake_job, write_json
 
 SEED_OFFSET = 302
-HS_PCA30, HS_TOL = 13.87, 0.02  # Hinton & Salakhutdinov, Science 2006, Fig. 2 (PCA, 30 components)
+HS_PCA30, HS_TOL = HS2006_TEST_ERROR["pca"], HS2006_PCA30_TOLERANCE  # the paper's PCA-30 error and its rounding
 
 
 def save_npz(path, **arrays):

@@ -226,7 +226,7 @@ with snakemake_job(snakemake), threadpool_limits(snakemake.threads):
                 em_rel,
                 "<",
                 1e-6,
-                "issue 4; Tipping & Bishop (1999): EM converges to the ML solution, whose closed form is PCA",
+                "Tipping & Bishop (1999): EM converges to the ML solution, whose closed form is PCA",
                 detail=(
                     f"MNIST N={n}, D={D}, q={q}; mean log-lik per image: closed form {ll_cf:.10g}, EM {ll_em:.10g}"
                     f" after {em.n_iter_} iterations from a random W (stop: Aitken's estimate of the log-likelihood"
@@ -239,7 +239,7 @@ with snakemake_job(snakemake), threadpool_limits(snakemake.threads):
                 angle,
                 "<",
                 0.1,
-                "issue 4; W_ML = U_q (Lambda_q - sigma^2 I)^{1/2} R: only the subspace is identified",
+                "W_ML = U_q (Lambda_q - sigma^2 I)^{1/2} R: only the subspace is identified",
                 detail=(
                     f"largest principal angle between span(W_EM) and span(U_q) after {em.n_iter_} EM iterations;"
                     f" (lambda_q/lambda_q+1 = {lam[q - 1] / lam[q]:.4f}); per-iteration angles are in the npz"
@@ -252,7 +252,7 @@ with snakemake_job(snakemake), threadpool_limits(snakemake.threads):
                 sk_rel,
                 "<",
                 1e-8,
-                "issue 4; scikit-learn PCA.score implements Tipping & Bishop (1999) eq. (4)",
+                "scikit-learn PCA.score implements Tipping & Bishop (1999) eq. (4)",
                 detail=(
                     "same definition: scikit-learn's explained_variance_ and noise_variance_ divide by N-1, so our"
                     " closed form is fitted with S = Y^T Y/(N-1) (ddof=1), then both evaluate the mean log-lik of"
@@ -267,7 +267,7 @@ with snakemake_job(snakemake), threadpool_limits(snakemake.threads):
                 max(mean_err, cov_err),
                 "<",
                 1e-8,
-                "issue 4; lecture §3.2 (completing the square) vs Gaussian conditioning of (z, x)",
+                "lecture §3.2 (completing the square) vs Gaussian conditioning of (z, x)",
                 detail=(
                     f"max-norm error relative to the max-norm of the conditional, over {n_checked} numbers"
                     f" ({len(Xq)} test images' means and the q x q covariance): mean {mean_err:.1e}, covariance"

