@@ -33,20 +33,6 @@ rule all:
         REPORT_PRODUCTS,
 
 
-# `AEVQ_DESCRIBE_RULES=rules.json snakemake -n`: Snakemake's own view of every rule (its script or notebook and its
-# conda env), for the tests that check envs and devices rule by rule without parsing the rule files themselves.
+# `AEVQ_DESCRIBE_RULES=rules.json snakemake -n`: Snakemake's own view of every rule, for the tests (common.smk)
 if os.environ.get("AEVQ_DESCRIBE_RULES"):
-    import json
-
-    def _described(r):
-        base = os.path.dirname(r.snakefile)
-        notebook = r.input.get("notebook") if hasattr(r.input, "get") else None
-        return dict(
-            name=r.name,
-            script=os.path.normpath(os.path.join(base, r.script)) if r.script else None,
-            notebook=str(notebook) if notebook else None,
-            conda_env=r.conda_env if isinstance(r.conda_env, str) else None,
-        )
-
-    with open(os.environ["AEVQ_DESCRIBE_RULES"], "w") as fh:
-        json.dump([_described(r) for r in workflow.rules], fh, indent=1)
+    describe_rules(os.environ.get("AEVQ_DESCRIBE_RULES"))

@@ -174,6 +174,27 @@ def provenance_config(cfg):
     return shown
 
 
+def describe_rules(path):
+    """Write every rule's script or notebook and conda env, as Snakemake parsed them, to ``path`` (JSON): the tests
+    check envs and devices rule by rule from this instead of parsing the rule files themselves.
+    """
+
+    def described(r):
+        notebook = r.input.get("notebook") if hasattr(r.input, "get") else None
+        script = (
+            os.path.join(os.path.dirname(r.snakefile), r.script) if r.script else None
+        )
+        return dict(
+            name=r.name,
+            script=os.path.normpath(script) if script else None,
+            notebook=str(notebook) if notebook else None,
+            conda_env=r.conda_env if isinstance(r.conda_env, str) else None,
+        )
+
+    with open(path, "w") as fh:
+        json.dump([described(r) for r in workflow.rules], fh, indent=1)
+
+
 # Each chapter calls register_section(); report.smk turns the registry into the report's inputs.
 SECTIONS = []
 
