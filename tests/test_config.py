@@ -72,3 +72,17 @@ def test_quick_profile_overlay_is_applied(repo_copy, tmp_path):
     overlay.write_text("linear_ae:\n  n_scatter: 321\n")
     both = _notebook_command(repo_copy, "--profile", "workflow/profiles/quick", "--configfile", str(overlay))
     assert "-p n_scatter 321" in both and "-p n_scatter 1000" not in both
+
+
+def test_the_quick_overlay_holds_only_what_differs_from_the_full_config():
+    repeated = []
+
+    def walk(quick, full, path):
+        for key, value in quick.items():
+            if isinstance(value, dict) and isinstance(full.get(key), dict):
+                walk(value, full[key], (*path, key))
+            elif key in full and full[key] == value:
+                repeated.append(".".join((*path, key)))
+
+    walk(QUICK, FULL, ())
+    assert not repeated, f"config/quick.yaml repeats the full config's values: {repeated}"
