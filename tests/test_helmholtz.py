@@ -133,6 +133,20 @@ def test_true_causes_generate_the_patterns():
         HelmholtzMachine([32, 8, 1]).seed_first_layer(causes)
 
 
+def _central_difference(objective, param, eps=1e-6):
+    """d objective / d param by central differences, one entry of ``param`` (changed in place, restored) at a time."""
+    numeric = np.zeros_like(param)
+    for idx in np.ndindex(param.shape):
+        old = param[idx]
+        param[idx] = old + eps
+        up = objective()
+        param[idx] = old - eps
+        down = objective()
+        param[idx] = old
+        numeric[idx] = (up - down) / (2 * eps)
+    return numeric
+
+
 @pytest.mark.parametrize("sizes", [[4, 3], [4, 3, 2], [4, 2, 2, 1]])
 def test_exact_ml_gradient_equals_finite_differences_of_exact_log_likelihood(sizes):
     hm = _random_machine(sizes, seed=10 + len(sizes))
@@ -142,19 +156,9 @@ def test_exact_ml_gradient_equals_finite_differences_of_exact_log_likelihood(siz
     def mean_log_px():
         return hm.log_prob(X).mean()
 
-    eps = 1e-6
     for name in ("W", "b"):
         for k, param in enumerate(getattr(hm, name)):
-            numeric = np.zeros_like(param)
-            for idx in np.ndindex(param.shape):
-                old = param[idx]
-                param[idx] = old + eps
-                up = mean_log_px()
-                param[idx] = old - eps
-                down = mean_log_px()
-                param[idx] = old
-                numeric[idx] = (up - down) / (2 * eps)
-            assert np.allclose(g[name][k], numeric, atol=1e-7), (name, k)
+            assert np.allclose(g[name][k], _central_difference(mean_log_px, param), atol=1e-7), (name, k)
     assert np.allclose(g["log_px"], hm.log_prob(X), atol=1e-12)
 
 
@@ -177,20 +181,10 @@ def test_exact_recognition_gradient_equals_finite_differences_of_expected_log_q(
         return total / len(X)
 
     g = hm.exact_gradients(X)
-    eps = 1e-6
     for name in ("R", "c"):
         for k in range(1, len(sizes)):
             param = getattr(hm, name)[k]
-            numeric = np.zeros_like(param)
-            for idx in np.ndindex(param.shape):
-                old = param[idx]
-                param[idx] = old + eps
-                up = objective()
-                param[idx] = old - eps
-                down = objective()
-                param[idx] = old
-                numeric[idx] = (up - down) / (2 * eps)
-            assert np.allclose(g[name][k], numeric, atol=1e-7), (name, k)
+            assert np.allclose(g[name][k], _central_difference(objective, param), atol=1e-7), (name, k)
 
 
 def test_reweighted_wake_sleep_with_one_sample_is_wake_sleep():

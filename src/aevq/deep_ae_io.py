@@ -7,8 +7,6 @@ from pathlib import Path
 
 import numpy as np
 
-from aevq.runtime import save_npz as save_npz_atomic  # noqa: F401  (the one atomic save, re-exported)
-
 
 def torch_save_atomic(obj, path: str | Path) -> None:
     import torch

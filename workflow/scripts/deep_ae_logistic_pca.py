@@ -5,9 +5,9 @@ import time
 import numpy as np
 
 from aevq.data.mnist import load_mnist
-from aevq.deep_ae_io import class_picks, save_npz_atomic
+from aevq.deep_ae_io import class_picks
 from aevq.models.logistic_pca import LogisticPCA
-from aevq.runtime import seed_everything, snakemake_job, torch_device, torch_generator, write_json
+from aevq.runtime import save_npz, seed_everything, snakemake_job, torch_device, torch_generator, write_json
 from aevq.training import as_tensor
 
 with snakemake_job(snakemake):
@@ -29,7 +29,7 @@ with snakemake_job(snakemake):
     err_lin = float(((x_test - x_hat_lin) ** 2).sum(1).mean())
     err_train = float(((x - model.decode(model.train_codes)) ** 2).sum(1).mean())
     picks = class_picks(y_test)
-    save_npz_atomic(snakemake.output.arrays, picks=picks, recon=x_hat[picks].cpu().numpy().astype(np.float32))
+    save_npz(snakemake.output.arrays, picks=picks, recon=x_hat[picks].cpu().numpy().astype(np.float32))
     write_json(
         {
             "n_components": p.n_components,

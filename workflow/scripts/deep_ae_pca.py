@@ -3,8 +3,8 @@
 import numpy as np
 
 from aevq.data.mnist import load_mnist
-from aevq.deep_ae_io import class_picks, save_npz_atomic
-from aevq.runtime import snakemake_job, write_json
+from aevq.deep_ae_io import class_picks
+from aevq.runtime import save_npz, snakemake_job, write_json
 
 with snakemake_job(snakemake):
     p = snakemake.params
@@ -24,7 +24,7 @@ with snakemake_job(snakemake):
         errors[k] = float(((x_test - x_hat) ** 2).sum(1).mean())
         recon_picks[k] = x_hat[picks]
     codes2 = (x_test - mean) @ evecs[:, :2]
-    save_npz_atomic(
+    save_npz(
         snakemake.output.arrays,
         picks=picks,
         recon=recon_picks[p.n_components].astype(np.float32),

@@ -3,10 +3,10 @@
 import numpy as np
 
 from aevq.data.mnist import load_mnist
-from aevq.deep_ae_io import save_npz_atomic, throughput, torch_save_atomic
+from aevq.deep_ae_io import throughput, torch_save_atomic
 from aevq.models.deep_ae import matmul_gflops, pretrain_stack, split_validation
 from aevq.models.rbm import RBM, rbm_state
-from aevq.runtime import seed_everything, snakemake_job, torch_device, torch_generator, write_json
+from aevq.runtime import save_npz, seed_everything, snakemake_job, torch_device, torch_generator, write_json
 from aevq.training import as_tensor
 
 with snakemake_job(snakemake):
@@ -35,7 +35,7 @@ with snakemake_job(snakemake):
     )
     torch_save_atomic({"sizes": list(p.sizes), "rbms": [rbm_state(r) for r in rbms]}, snakemake.output.model)
     w1 = rbms[0].W.detach().cpu().numpy()
-    save_npz_atomic(snakemake.output.filters, W1=w1[:, : min(100, w1.shape[1])].T.astype(np.float32))
+    save_npz(snakemake.output.filters, W1=w1[:, : min(100, w1.shape[1])].T.astype(np.float32))
     layers, timing = [], {"matmul_gflops": gflops_ref, "layers": []}
     for r in rbms:
         name = f"{r.n_visible}-{r.n_hidden} ({r.hidden})"

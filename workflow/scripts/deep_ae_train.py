@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from aevq.data.mnist import load_mnist
-from aevq.deep_ae_io import class_picks, save_npz_atomic, throughput, torch_save_atomic
+from aevq.deep_ae_io import class_picks, throughput, torch_save_atomic
 from aevq.models.deep_ae import (
     DeepAutoencoder,
     describe_optimizer,
@@ -24,7 +24,7 @@ from aevq.models.deep_ae import (
     split_validation,
 )
 from aevq.models.rbm import RBM, rbm_from_state
-from aevq.runtime import seed_everything, snakemake_job, torch_device, torch_generator, write_json
+from aevq.runtime import save_npz, seed_everything, snakemake_job, torch_device, torch_generator, write_json
 from aevq.training import as_tensor
 
 OFFSETS = {"finetune": 502, "random_init": 503, "shallow": 504, "codes2d": 505}
@@ -105,7 +105,7 @@ with snakemake_job(snakemake):
             arrays["codes"] = model.encode(x_test).cpu().numpy().astype(np.float32)
             arrays["labels"] = y_test
     torch_save_atomic({"sizes": list(p.sizes), "kind": kind, "state_dict": model.state_dict()}, snakemake.output.model)
-    save_npz_atomic(snakemake.output.arrays, **arrays)
+    save_npz(snakemake.output.arrays, **arrays)
     timing = {
         "matmul_gflops": gflops_ref,
         "finetune": throughput(

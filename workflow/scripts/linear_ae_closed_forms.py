@@ -1,8 +1,6 @@
 """Closed forms of §2 and §3.1: PCA-30 error on all of MNIST, the Hessian census at every critical point of a small
 example, the d = 1 landscape, bottleneck reconstructions at several d, and "which is closer?" on the test set."""
 
-import os
-
 import numpy as np
 
 from aevq.claims import claim
@@ -19,17 +17,10 @@ from aevq.linear_algebra import (
     unit_sphere_loss,
 )
 from aevq.paper import HS2006_PCA30_TOLERANCE, HS2006_TEST_ERROR
-from aevq.runtime import seed_everything, snakemake_job, write_json
+from aevq.runtime import save_npz, seed_everything, snakemake_job, write_json
 
 SEED_OFFSET = 302
 HS_PCA30, HS_TOL = HS2006_TEST_ERROR["pca"], HS2006_PCA30_TOLERANCE  # the paper's PCA-30 error and its rounding
-
-
-def save_npz(path, **arrays):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = path + ".part.npz"
-    np.savez_compressed(tmp, **arrays)
-    os.replace(tmp, path)
 
 
 with snakemake_job(snakemake):

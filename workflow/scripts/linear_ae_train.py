@@ -2,7 +2,6 @@
 weights, reconstructions, codes and the claims about convergence to PCA, the projection, rotation and the NLLs."""
 
 import math
-import os
 
 import numpy as np
 
@@ -18,17 +17,10 @@ from aevq.linear_algebra import (
     squared_error_per_image,
 )
 from aevq.models.linear_ae import LinearAE
-from aevq.runtime import seed_everything, snakemake_job, torch_device, write_json
+from aevq.runtime import save_npz, seed_everything, snakemake_job, torch_device, write_json
 
 SEED_OFFSET = 301  # this rule's fixed offset from config["seed"]
 BASELINE = "Baldi & Hornik (1989); lecture §3.1"
-
-
-def save_npz(path, **arrays):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = path + ".part.npz"
-    np.savez_compressed(tmp, **arrays)
-    os.replace(tmp, path)
 
 
 with snakemake_job(snakemake):
