@@ -80,6 +80,7 @@ def test_an_overlay_on_the_quick_profile_keeps_the_quick_config(built_copy):
     # whole DAG, as the full profile's config would schedule
     assert set(jobs) == {
         "helmholtz_learner",
+        "helmholtz_exact_ml",
         "helmholtz_summary",
         "notebook_helmholtz",
         "notebook_limits",

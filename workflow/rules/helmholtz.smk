@@ -11,16 +11,22 @@ HH_RUNS = expand(
 
 
 wildcard_constraints:
-    learner="|".join(HH_LEARNERS),
     top="[0-9]+",
+
+
+HH_LEARNER_PARAMS = dict(
+    seed=config["seed"] + 700,
+    # what one learner's job uses: not the other learners' settings, not the list of top sizes
+    helmholtz={k: v for k, v in HH.items() if k not in ("learners", "tops")},
+)
 
 
 rule helmholtz_learner:
     input:
         library=library_of("helmholtz_learner.py"),
     output:
-        arrays="results/models/helmholtz/{learner}_top{top}.npz",
-        metrics="results/models/helmholtz/{learner}_top{top}.json",
+        arrays="results/models/helmholtz/{learner,wake_sleep|rws}_top{top}.npz",
+        metrics="results/models/helmholtz/{learner,wake_sleep|rws}_top{top}.json",
     log:
         log_path("helmholtz_learner_{learner}_top{top}"),
     benchmark:
@@ -31,12 +37,27 @@ rule helmholtz_learner:
     resources:
         mem_mb=config["resources"]["mem_mb"],
     params:
-        seed=config["seed"] + 700,
-        # what one learner's job uses: not the other learners' settings, not the list of top sizes
-        helmholtz={k: v for k, v in HH.items() if k not in ("learners", "tops")},
+        **HH_LEARNER_PARAMS,
+        learner=lambda wildcards: wildcards.learner,
         settings=lambda wildcards: HH["learners"][wildcards.learner],
     script:
         "../scripts/helmholtz_learner.py"
+
+
+# exact maximum likelihood: the same job, started first (its runs take the longest, so two at once end soonest)
+use rule helmholtz_learner as helmholtz_exact_ml with:
+    output:
+        arrays="results/models/helmholtz/exact_ml_top{top}.npz",
+        metrics="results/models/helmholtz/exact_ml_top{top}.json",
+    log:
+        log_path("helmholtz_learner_exact_ml_top{top}"),
+    benchmark:
+        bench_path("helmholtz_learner_exact_ml_top{top}")
+    priority: 5
+    params:
+        **HH_LEARNER_PARAMS,
+        learner="exact_ml",
+        settings=HH["learners"]["exact_ml"],
 
 
 rule helmholtz_summary:

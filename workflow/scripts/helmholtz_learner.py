@@ -21,7 +21,7 @@ from aevq.runtime import check_progress, save_npz, snakemake_job, write_json
 with snakemake_job(snakemake):
     p = snakemake.params
     hh = p.helmholtz
-    learner, n_top = snakemake.wildcards.learner, int(snakemake.wildcards.top)
+    learner, n_top = p.learner, int(snakemake.wildcards.top)
     torch.set_num_threads(snakemake.threads)
     sizes = list(hh["sizes"]) + [n_top]
     settings = LearnerSettings.from_config(p.settings)
