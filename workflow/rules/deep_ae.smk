@@ -71,7 +71,8 @@ rule deep_ae_finetune:
         "../scripts/deep_ae_train.py"
 
 
-rule deep_ae_random_init:
+# The other three nets train by the same script and rule, with their own sizes, start and budget.
+use rule deep_ae_finetune as deep_ae_random_init with:
     input:
         library=library_of("deep_ae_train.py"),
         mnist="results/data/mnist.npz",
@@ -83,23 +84,16 @@ rule deep_ae_random_init:
         log_path("deep_ae_random_init"),
     benchmark:
         bench_path("deep_ae_random_init")
-    conda:
-        conda_env("torch")
-    threads: HEAVY_THREADS
-    resources:
-        mem_mb=config["resources"]["mem_mb"],
-        gpu=GPU,
+    priority: 0
     params:
         **DEEP_AE_COMMON,
         kind="random_init",
         sizes=DEEP_AE["sizes"],
         pretrain=DEEP_AE["pretrain"],
         finetune=DEEP_AE["finetune"],
-    script:
-        "../scripts/deep_ae_train.py"
 
 
-rule deep_ae_shallow:
+use rule deep_ae_finetune as deep_ae_shallow with:
     input:
         library=library_of("deep_ae_train.py"),
         mnist="results/data/mnist.npz",
@@ -111,27 +105,16 @@ rule deep_ae_shallow:
         log_path("deep_ae_shallow"),
     benchmark:
         bench_path("deep_ae_shallow")
-    conda:
-        conda_env("torch")
-    threads: HEAVY_THREADS
-    resources:
-        mem_mb=config["resources"]["mem_mb"],
-        gpu=GPU,
+    priority: 0
     params:
         **DEEP_AE_COMMON,
         kind="shallow",
         sizes=DEEP_AE["shallow_sizes"],
         pretrain=DEEP_AE["pretrain"],
         finetune=DEEP_AE["shallow"],
-    script:
-        "../scripts/deep_ae_train.py"
 
 
-rule deep_ae_codes2d:
-    input:
-        library=library_of("deep_ae_train.py"),
-        mnist="results/data/mnist.npz",
-        rbms="results/models/deep_ae/rbms.pt",
+use rule deep_ae_finetune as deep_ae_codes2d with:
     output:
         model="results/models/deep_ae/codes2d.pt",
         arrays="results/models/deep_ae/codes2d.npz",
@@ -140,21 +123,12 @@ rule deep_ae_codes2d:
         log_path("deep_ae_codes2d"),
     benchmark:
         bench_path("deep_ae_codes2d")
-    priority: 10
-    conda:
-        conda_env("torch")
-    threads: HEAVY_THREADS
-    resources:
-        mem_mb=config["resources"]["mem_mb"],
-        gpu=GPU,
     params:
         **DEEP_AE_COMMON,
         kind="codes2d",
         sizes=DEEP_AE["sizes_2d"],
         pretrain=DEEP_AE["pretrain"],
         finetune=DEEP_AE["finetune"],
-    script:
-        "../scripts/deep_ae_train.py"
 
 
 rule deep_ae_pca:
