@@ -210,10 +210,17 @@ def register_section(
     intro="",
     rules=(),
     products=(),
+    notebook=None,
+    inputs=None,
+    category=None,
+    figure_args="",
 ):
-    """A chapter of the report. ``rules``: the chapter's compute rules, defined before this call; their outputs
-    (models, arrays, metrics), and any ``products`` of wildcard rules, are targets of `all` and of
+    """A chapter of the report, declared once. ``rules``: the chapter's compute rules, defined before this call;
+    their outputs (models, arrays, metrics), and any ``products`` of wildcard rules, are targets of `all` and of
     `chapter_<key>` too, so a missing intermediate is rebuilt even when the figures drawn from it still exist.
+    ``notebook`` (a file in notebooks/) draws the ``figures`` and ``tables`` from the named ``inputs``; report.smk
+    derives its rule, `notebook_<key>`, from this declaration (``category``: the figures' group in
+    `snakemake --report`; ``figure_args``: figure-only values from ``figure_parameters``).
     """
     outputs = [
         str(f) for name in rules for f in getattr(globals()["rules"], name).output
@@ -241,5 +248,11 @@ def register_section(
             ],
             metrics=[f"results/metrics/{m}.json" for m in metrics],
             products=sorted(set(outputs) | set(products)),
+            notebook=notebook,
+            inputs=dict(inputs or {}),
+            category=category or title,
+            figure_args=figure_args,
+            figure_names=list(figures),
+            table_names=list(tables),
         )
     )

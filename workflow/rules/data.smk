@@ -24,29 +24,13 @@ rule mnist:
         "../scripts/get_mnist.py"
 
 
-rule notebook_data:
-    input:
-        library=library_of("01_data.ipynb"),
-        notebook=repo_path("notebooks/01_data.ipynb"),
+register_section(
+    notebook="01_data.ipynb",
+    inputs=dict(
         mnist="results/data/mnist.npz",
         metrics="results/metrics/data.json",
-    output:
-        notebook="results/notebooks/01_data.ipynb",
-        samples=figure("data_mnist_samples", "1. Data"),
-        counts=table("data_class_counts", "1. Data"),
-    log:
-        log_path("notebook_data"),
-    benchmark:
-        bench_path("notebook_data")
-    conda:
-        conda_env("notebook")
-    params:
-        args=papermill_parameters,
-    shell:
-        "papermill -k python3 --no-progress-bar {input.notebook} {output.notebook} {params.args} > {log} 2>&1"
-
-
-register_section(
+    ),
+    category="1. Data",
     rules=["mnist"],
     key="data",
     order=10,

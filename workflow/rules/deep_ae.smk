@@ -226,10 +226,9 @@ rule deep_ae_evaluate:
         "../scripts/deep_ae_evaluate.py"
 
 
-rule notebook_deep_ae:
-    input:
-        library=library_of("05_deep_ae.ipynb"),
-        notebook=repo_path("notebooks/05_deep_ae.ipynb"),
+register_section(
+    notebook="05_deep_ae.ipynb",
+    inputs=dict(
         mnist="results/data/mnist.npz",
         metrics="results/metrics/deep_ae.json",
         pretrain="results/metrics/deep_ae_pretrain.json",
@@ -242,30 +241,8 @@ rule notebook_deep_ae:
         codes2d_arrays="results/models/deep_ae/codes2d.npz",
         pca_arrays="results/models/deep_ae/pca.npz",
         logistic_pca_arrays="results/models/deep_ae/logistic_pca.npz",
-    output:
-        notebook="results/notebooks/05_deep_ae.ipynb",
-        errors=table("deep_ae_errors", DEEP_AE_CAT),
-        recon=figure("deep_ae_reconstructions", DEEP_AE_CAT),
-        codes=figure("deep_ae_codes2d", DEEP_AE_CAT),
-        curves=figure("deep_ae_training_curves", DEEP_AE_CAT),
-        filters=figure("deep_ae_rbm_filters", DEEP_AE_CAT),
-        factorization=table("deep_ae_factorization", DEEP_AE_CAT),
-        timing=table("deep_ae_timing", DEEP_AE_CAT),
-    log:
-        log_path("notebook_deep_ae"),
-    benchmark:
-        bench_path("notebook_deep_ae")
-    group:
-        "figures"
-    conda:
-        conda_env("notebook")
-    params:
-        args=papermill_parameters,
-    shell:
-        "papermill -k python3 --no-progress-bar {input.notebook} {output.notebook} {params.args} > {log} 2>&1"
-
-
-register_section(
+    ),
+    category=DEEP_AE_CAT,
     rules=[
         "deep_ae_pretrain",
         "deep_ae_finetune",

@@ -80,40 +80,14 @@ rule helmholtz_summary:
         "../scripts/helmholtz_summary.py"
 
 
-rule notebook_helmholtz:
-    input:
-        library=library_of("06_helmholtz.ipynb"),
-        notebook=repo_path("notebooks/06_helmholtz.ipynb"),
+register_section(
+    notebook="06_helmholtz.ipynb",
+    inputs=dict(
         main_arrays="results/models/helmholtz/wake_sleep_top1.npz",
         runs=HH_RUNS,
         metrics="results/metrics/helmholtz.json",
-    output:
-        notebook="results/notebooks/06_helmholtz.ipynb",
-        patterns=figure("helmholtz_patterns_dreams", HH_CAT),
-        free_energy=figure("helmholtz_free_energy", HH_CAT),
-        gap=figure("helmholtz_bound_gap", HH_CAT),
-        kl=figure("helmholtz_kl_data_model", HH_CAT),
-        top=figure("helmholtz_top_layer", HH_CAT),
-        wake_sleep=figure("helmholtz_wake_sleep_kl", HH_CAT),
-        success=figure("helmholtz_learners_direction", HH_CAT),
-        learner_kl=figure("helmholtz_learners_kl", HH_CAT),
-        learner_dreams=figure("helmholtz_learners_dreams", HH_CAT),
-        comparison=table("helmholtz_learners", HH_CAT),
-    log:
-        log_path("notebook_helmholtz"),
-    benchmark:
-        bench_path("notebook_helmholtz")
-    group:
-        "figures"
-    conda:
-        conda_env("notebook")
-    params:
-        args=papermill_parameters,
-    shell:
-        "papermill -k python3 --no-progress-bar {input.notebook} {output.notebook} {params.args} > {log} 2>&1"
-
-
-register_section(
+    ),
+    category=HH_CAT,
     rules=["helmholtz_summary"],
     products=HH_RUNS + [r.replace(".json", ".npz") for r in HH_RUNS],
     key="helmholtz",

@@ -118,33 +118,15 @@ rule limits_evaluate:
 LIMITS_SUMMARY_INPUTS = [m for s in SECTIONS for m in s["metrics"]]
 
 
-rule notebook_limits:
-    input:
-        library=library_of("07_limits.ipynb"),
-        notebook=repo_path("notebooks/07_limits.ipynb"),
+register_section(
+    notebook="07_limits.ipynb",
+    inputs=dict(
         metrics="results/metrics/limits.json",
         classifier_metrics="results/metrics/limits_classifier.json",
         arrays="results/models/limits/evaluation.npz",
         chapter_metrics=LIMITS_SUMMARY_INPUTS,
-    output:
-        **{f: figure(f, LIMITS_CATEGORY) for f in LIMITS_FIGURES},
-        **{f"table_{t}": table(t, LIMITS_CATEGORY) for t in LIMITS_TABLES},
-        notebook="results/notebooks/07_limits.ipynb",
-    log:
-        log_path("notebook_limits"),
-    benchmark:
-        bench_path("notebook_limits")
-    group:
-        "figures"
-    conda:
-        conda_env("notebook")
-    params:
-        args=papermill_parameters,
-    shell:
-        "papermill -k python3 --no-progress-bar {input.notebook} {output.notebook} {params.args} > {log} 2>&1"
-
-
-register_section(
+    ),
+    category=LIMITS_CATEGORY,
     rules=["limits_classifier", "limits_evaluate"],
     products=expand("results/models/limits/{name}.pt", name=LIMITS_MODELS),
     key="limits",

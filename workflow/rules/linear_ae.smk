@@ -66,45 +66,20 @@ rule linear_ae_closed_forms:
         "../scripts/linear_ae_closed_forms.py"
 
 
-rule notebook_linear_ae:
-    input:
-        library=library_of("02_linear_ae.ipynb"),
-        notebook=repo_path("notebooks/02_linear_ae.ipynb"),
+register_section(
+    notebook="02_linear_ae.ipynb",
+    inputs=dict(
         trajectory="results/models/linear_ae/trajectory.npz",
         closed_forms="results/models/linear_ae/closed_forms.npz",
         mnist="results/data/mnist.npz",
         metrics="results/metrics/linear_ae.json",
         closed_metrics="results/metrics/linear_ae_closed_forms.json",
-    output:
-        notebook="results/notebooks/02_linear_ae.ipynb",
-        architecture=figure("linear_ae_architecture", LAE_CAT),
-        bottleneck=figure("linear_ae_bottleneck", LAE_CAT),
-        which_closer=figure("linear_ae_which_closer", LAE_CAT),
-        nll=table("linear_ae_nll_constants", LAE_CAT),
-        convergence=figure("linear_ae_convergence", LAE_CAT),
-        census=table("linear_ae_hessian_census", LAE_CAT),
-        landscape=figure("linear_ae_landscape", LAE_CAT),
-        projection=table("linear_ae_projection", LAE_CAT),
-        rotation=figure("linear_ae_rotation", LAE_CAT),
-    log:
-        log_path("notebook_linear_ae"),
-    benchmark:
-        bench_path("notebook_linear_ae")
-    group:
-        "figures"
-    conda:
-        conda_env("notebook")
-    params:
-        args=papermill_parameters,
-        # what only the figures use belongs here, not to the training rules
-        figure_args=figure_parameters(
-            n_scatter=LAE["n_scatter"], n_closer_examples=LAE["n_closer_examples"]
-        ),
-    shell:
-        "papermill -k python3 --no-progress-bar {input.notebook} {output.notebook} {params.args} {params.figure_args} > {log} 2>&1"
-
-
-register_section(
+    ),
+    category=LAE_CAT,
+    # what only the figures use belongs here, not to the training rules
+    figure_args=figure_parameters(
+        n_scatter=LAE["n_scatter"], n_closer_examples=LAE["n_closer_examples"]
+    ),
     rules=["linear_ae_train", "linear_ae_closed_forms"],
     key="linear_ae",
     order=30,

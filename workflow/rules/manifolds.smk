@@ -86,37 +86,16 @@ rule manifolds_mnist_residual:
         "../scripts/manifolds_mnist_residual.py"
 
 
-rule notebook_manifolds:
-    input:
-        library=library_of("04_manifolds.ipynb"),
-        notebook=repo_path("notebooks/04_manifolds.ipynb"),
+register_section(
+    notebook="04_manifolds.ipynb",
+    inputs=dict(
         circle="results/models/manifolds/circle.npz",
         circle_metrics="results/metrics/manifolds_circle.json",
         swissroll="results/models/manifolds/swissroll.npz",
         metrics="results/metrics/manifolds.json",
         mnist_metrics="results/metrics/manifolds_mnist_residual.json",
-    output:
-        notebook="results/notebooks/04_manifolds.ipynb",
-        circle=figure("manifolds_circle", MANIFOLDS_CAT),
-        geodesic=figure("manifolds_swissroll_geodesic", MANIFOLDS_CAT),
-        embeddings=figure("manifolds_swissroll_embeddings", MANIFOLDS_CAT),
-        residual=figure("manifolds_residual_variance", MANIFOLDS_CAT),
-        quality=table("manifolds_embedding_quality", MANIFOLDS_CAT),
-    log:
-        log_path("notebook_manifolds"),
-    benchmark:
-        bench_path("notebook_manifolds")
-    group:
-        "figures"
-    conda:
-        conda_env("notebook")
-    params:
-        args=papermill_parameters,
-    shell:
-        "papermill -k python3 --no-progress-bar {input.notebook} {output.notebook} {params.args} > {log} 2>&1"
-
-
-register_section(
+    ),
+    category=MANIFOLDS_CAT,
     rules=["manifolds_circle", "manifolds_swissroll", "manifolds_mnist_residual"],
     key="manifolds",
     order=50,

@@ -55,37 +55,14 @@ rule ppca_cost_bench:
         "../scripts/ppca_cost_bench.py"
 
 
-rule notebook_ppca:
-    input:
-        library=library_of("03_ppca.ipynb"),
-        notebook=repo_path("notebooks/03_ppca.ipynb"),
+register_section(
+    notebook="03_ppca.ipynb",
+    inputs=dict(
         fit="results/models/ppca/ppca_fit.npz",
         metrics="results/metrics/ppca.json",
         bench="results/metrics/ppca_cost_bench.json",
-    output:
-        notebook="results/notebooks/03_ppca.ipynb",
-        em=figure("ppca_em_convergence", PPCA_CAT),
-        posterior=table("ppca_posterior_check", PPCA_CAT),
-        samples=figure("ppca_samples", PPCA_CAT),
-        formula=figure("ppca_ml_formula", PPCA_CAT),
-        formula_table=table("ppca_ml_formula_values", PPCA_CAT),
-        cost=figure("ppca_cost", PPCA_CAT),
-        cost_table=table("ppca_cost_times", PPCA_CAT),
-    log:
-        log_path("notebook_ppca"),
-    benchmark:
-        bench_path("notebook_ppca")
-    group:
-        "figures"
-    conda:
-        conda_env("notebook")
-    params:
-        args=papermill_parameters,
-    shell:
-        "papermill -k python3 --no-progress-bar {input.notebook} {output.notebook} {params.args} > {log} 2>&1"
-
-
-register_section(
+    ),
+    category=PPCA_CAT,
     rules=["ppca_fit", "ppca_cost_bench"],
     key="ppca",
     order=40,

@@ -7,6 +7,42 @@ REPORT_METRICS = [m for s in SECTIONS for m in s["metrics"]]
 REPORT_PRODUCTS = [p for s in SECTIONS for p in s["products"]]
 
 
+# Each chapter's notebook rule, from its register_section() declaration: papermill runs the notebook on the declared
+# inputs (paths injected as parameters) and it writes the declared figures and tables; nothing in it trains.
+for _section in SECTIONS:
+    if not _section["notebook"]:
+        continue
+
+    rule:
+        name:
+            f"notebook_{_section['key']}"
+        input:
+            **_section["inputs"],
+            library=library_of(_section["notebook"]),
+            notebook=repo_path(f"notebooks/{_section['notebook']}"),
+        output:
+            **{f: figure(f, _section["category"]) for f in _section["figure_names"]},
+            **{
+                f"table_{t}": table(t, _section["category"])
+                for t in _section["table_names"]
+            },
+            notebook=f"results/notebooks/{_section['notebook']}",
+        log:
+            log_path(f"notebook_{_section['key']}"),
+        benchmark:
+            bench_path(f"notebook_{_section['key']}")
+        group:
+            "figures"
+        conda:
+            conda_env("notebook")
+        params:
+            args=papermill_parameters,
+            figure_args=_section["figure_args"],
+        shell:
+            "papermill -k python3 --no-progress-bar {input.notebook} {output.notebook} {params.args}"
+            " {params.figure_args} > {log} 2>&1"
+
+
 rule report:
     input:
         library=library_of("build_report.py"),
