@@ -81,6 +81,7 @@ def principal_angles(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def largest_angle_deg(a: np.ndarray, b: np.ndarray) -> float:
+    """The largest principal angle (degrees) between col(a) and col(b): the one subspace-distance of the project."""
     return float(np.degrees(principal_angles(a, b)[0]))
 
 

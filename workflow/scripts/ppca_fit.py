@@ -10,11 +10,11 @@ from threadpoolctl import threadpool_limits
 
 from aevq.claims import claim
 from aevq.data.mnist import load_mnist
+from aevq.linear_algebra import largest_angle_deg
 from aevq.models.ppca import (
     PPCA,
     em_step_flops,
     joint_conditional,
-    largest_principal_angle_deg,
     monte_carlo_conditional,
 )
 from aevq.runtime import snakemake_job, write_json
@@ -67,7 +67,7 @@ with snakemake_job(snakemake), threadpool_limits(snakemake.threads):
     step_gflops = em_step_flops(n, D, q) / step_s / 1e9
     hist = em.history_.as_arrays()
     ll_em = em.score(X)
-    angle = largest_principal_angle_deg(em.W_, cf.W_)
+    angle = largest_angle_deg(em.W_, cf.W_)
     log.info("EM: %d iterations, loglik=%.10g, angle=%.3g deg (%.2fs)", em.n_iter_, ll_em, angle, t_em)
 
     # --- scikit-learn on the same definition: its covariance uses ddof=1, so our closed form uses S with 1/(N-1)

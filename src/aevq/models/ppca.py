@@ -33,12 +33,9 @@ import numpy as np
 import scipy.linalg as sla
 from tqdm.auto import tqdm
 
+from aevq.linear_algebra import largest_angle_deg
+
 LOG_2PI = float(np.log(2.0 * np.pi))
-
-
-def largest_principal_angle_deg(a: np.ndarray, b: np.ndarray) -> float:
-    """The largest principal angle (degrees) between the column spaces of ``a`` and ``b`` (both D x q)."""
-    return float(np.degrees(np.max(sla.subspace_angles(a, b))))
 
 
 @dataclass
@@ -219,7 +216,7 @@ class PPCA:
             for it in bar:
                 hist.sigma2.append(sigma2)
                 if reference is not None:
-                    hist.angle_deg.append(largest_principal_angle_deg(W, reference))
+                    hist.angle_deg.append(largest_angle_deg(W, reference))
                 W, sigma2, ll = em_step(Y, W, sigma2, sum_sq)
                 hist.log_likelihood.append(ll)
                 if not np.isfinite(ll) or sigma2 <= 0:
@@ -237,7 +234,7 @@ class PPCA:
             self.W_, self.sigma2_ = W, float(sigma2)
             hist.sigma2.append(sigma2)
             if reference is not None:
-                hist.angle_deg.append(largest_principal_angle_deg(W, reference))
+                hist.angle_deg.append(largest_angle_deg(W, reference))
             hist.log_likelihood.append(ppca_log_likelihood_terms(W, sigma2, Y @ W, sum_sq / n, n))
             self.history_ = hist
             self.n_iter_ = it
