@@ -4,7 +4,7 @@ import numpy as np
 
 from aevq.data.mnist import load_mnist
 from aevq.deep_ae_io import throughput, torch_save_atomic
-from aevq.models.deep_ae import matmul_gflops, pretrain_stack, split_validation
+from aevq.models.deep_ae import matmul_gflops, pretrain_settings, pretrain_stack, split_validation
 from aevq.models.rbm import RBM, rbm_state
 from aevq.runtime import save_npz, seed_everything, snakemake_job, torch_device, torch_generator, write_json
 from aevq.training import as_tensor
@@ -23,15 +23,9 @@ with snakemake_job(snakemake):
     rbms = pretrain_stack(
         x,
         p.sizes,
-        epochs=cfg["epochs"],
         batch_size=p.batch_size,
-        lr_binary=cfg["lr_binary"],
-        lr_top=cfg["lr_top"],
-        momentum_initial=cfg["momentum_initial"],
-        momentum_final=cfg["momentum_final"],
-        momentum_switch_epoch=cfg["momentum_switch_epoch"],
-        weight_decay=cfg["weight_decay"],
         generator=g,
+        **pretrain_settings(cfg),
     )
     torch_save_atomic({"sizes": list(p.sizes), "rbms": [rbm_state(r) for r in rbms]}, snakemake.output.model)
     w1 = rbms[0].W.detach().cpu().numpy()

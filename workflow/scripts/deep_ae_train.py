@@ -20,6 +20,7 @@ from aevq.models.deep_ae import (
     evaluate,
     fine_tune,
     matmul_gflops,
+    pretrain_settings,
     pretrain_stack,
     split_validation,
 )
@@ -50,16 +51,10 @@ with snakemake_job(snakemake):
             rbms = pretrain_stack(
                 x,
                 p.sizes,
-                epochs=cfg["epochs"],
                 batch_size=p.batch_size,
-                lr_binary=cfg["lr_binary"],
-                lr_top=cfg["lr_top"],
-                momentum_initial=cfg["momentum_initial"],
-                momentum_final=cfg["momentum_final"],
-                momentum_switch_epoch=cfg["momentum_switch_epoch"],
-                weight_decay=cfg["weight_decay"],
                 generator=g,
                 rbms=lower,
+                **pretrain_settings(cfg),
             )
             top = rbms[-1]
             pre_timing = throughput(

@@ -1,7 +1,5 @@
 """Judge every model of the chapter: random-latent decodes, the three properties, ELBO / IWAE, beta sweep, VQ stats."""
 
-import os
-
 import numpy as np
 import torch
 
@@ -12,7 +10,7 @@ from aevq.models.classifier import MnistCNN
 from aevq.models.vae import GaussianAE, bernoulli_log_lik, binarized_mnist
 from aevq.models.vqvae import load_model, perplexity
 from aevq.paper import JUDGE_MIN_ACCURACY
-from aevq.runtime import read_json, seed_everything, snakemake_job, torch_device, torch_generator, write_json
+from aevq.runtime import read_json, save_npz, seed_everything, snakemake_job, torch_device, torch_generator, write_json
 
 SEED_OFFSET = 890
 BINARIZE_OFFSET = 800  # the same draw as limits_train
@@ -306,6 +304,4 @@ with snakemake_job(snakemake):
         },
         snakemake.output.metrics,
     )
-    tmp = snakemake.output.arrays + ".part.npz"
-    np.savez_compressed(tmp, **arrays)
-    os.replace(tmp, snakemake.output.arrays)
+    save_npz(snakemake.output.arrays, **arrays)

@@ -1,12 +1,10 @@
 """The circle t ~ U[0, 2*pi), x = (cos t, sin t): covariance 1/2 I, yet one parameter describes it (Ch. 3.3)."""
 
-import os
-
 import numpy as np
 
 from aevq.claims import claim
 from aevq.data.synthetic import circle
-from aevq.runtime import seed_everything, snakemake_job, torch_device, write_json
+from aevq.runtime import save_npz, seed_everything, snakemake_job, torch_device, write_json
 
 #: how many standard errors a covariance entry may deviate from 1/2 I (a 4-sigma band: chance exceedance ~ 1e-4)
 N_SE = 4.0
@@ -47,11 +45,8 @@ with snakemake_job(snakemake):
     z_euc = np.linspace(codes["euclidean"].min(), codes["euclidean"].max(), 400)
     curve_angle = models["angle"].decode(z_angle[:, None])
     curve_euc = models["euclidean"].decode(z_euc[:, None])
-
-    os.makedirs(os.path.dirname(snakemake.output.npz), exist_ok=True)
-    part = snakemake.output.npz + ".part.npz"
-    np.savez(
-        part,
+    save_npz(
+        snakemake.output.npz,
         x=x,
         t=t,
         cov=cov,
@@ -65,7 +60,6 @@ with snakemake_job(snakemake):
         loss_angle=np.array(models["angle"].history_),
         loss_euclidean=np.array(models["euclidean"].history_),
     )
-    os.replace(part, snakemake.output.npz)
 
     ratio = fvu["angle"] / fvu_pca
     write_json(

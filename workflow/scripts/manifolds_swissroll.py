@@ -1,8 +1,6 @@
 """The Swiss roll (N = 1000, K = 7, Tenenbaum et al. 2000): geodesic vs Euclidean distance, PCA / MDS / Isomap /
 nonlinear-AE embeddings, residual variance against dimension, and the chapter's main metrics (claims, summary)."""
 
-import os
-
 import numpy as np
 from scipy import sparse
 
@@ -20,7 +18,7 @@ from aevq.manifolds import (
     spearman_abs,
     trustworthiness,
 )
-from aevq.runtime import read_json, seed_everything, snakemake_job, torch_device, write_json
+from aevq.runtime import read_json, save_npz, seed_everything, snakemake_job, torch_device, write_json
 
 ISO_OWN = "Isomap (ours: MDS on D_G)"
 SOURCE = "Tenenbaum, de Silva & Langford, Science 290 (2000), Fig. 2-3 (Swiss roll, N = 1000, K = 7)"
@@ -81,11 +79,8 @@ with snakemake_job(snakemake):
             }
         )
     q = {row["method"]: row for row in quality}
-
-    os.makedirs(os.path.dirname(snakemake.output.npz), exist_ok=True)
-    part = snakemake.output.npz + ".part.npz"
-    np.savez(
-        part,
+    save_npz(
+        snakemake.output.npz,
         x=x,
         t=t,
         pair=np.array([i, j]),
@@ -99,7 +94,6 @@ with snakemake_job(snakemake):
         loss_ae=np.array(ae.history_),
         knn_edges=np.argwhere(sparse.triu(knn_graph(x, p.k), k=1).toarray() > 0),
     )
-    os.replace(part, snakemake.output.npz)
 
     circ = read_json(snakemake.input.circle)
     iso2 = curves["isomap"][1]

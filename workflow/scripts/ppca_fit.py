@@ -1,7 +1,6 @@
 """PPCA on MNIST: closed form and EM, the posterior check, samples; arrays to npz, numbers and claims to JSON."""
 
 import logging
-import os
 import time
 
 import numpy as np
@@ -17,7 +16,7 @@ from aevq.models.ppca import (
     joint_conditional,
     monte_carlo_conditional,
 )
-from aevq.runtime import snakemake_job, write_json
+from aevq.runtime import save_npz, snakemake_job, write_json
 
 log = logging.getLogger("ppca_fit")
 
@@ -141,11 +140,8 @@ with snakemake_job(snakemake), threadpool_limits(snakemake.threads):
     k = int(p.n_samples)
     x_noisy, z_s = cf.sample(k, rng, return_z=True)
     x_clean = cf.decode(z_s)
-
-    os.makedirs(os.path.dirname(snakemake.output.npz), exist_ok=True)
-    tmp = snakemake.output.npz + ".part.npz"
-    np.savez(
-        tmp,
+    save_npz(
+        snakemake.output.npz,
         mean=cf.mean_,
         W_cf=cf.W_,
         sigma2_cf=cf.sigma2_,
@@ -169,7 +165,6 @@ with snakemake_job(snakemake), threadpool_limits(snakemake.threads):
         test_images=Xq,
         test_labels=y_test[: len(Xq)],
     )
-    os.replace(tmp, snakemake.output.npz)
 
     quick_note = "" if p.profile == "full" else f" (quick profile: N={n})"
     em_rel = rel(ll_em, ll_cf)

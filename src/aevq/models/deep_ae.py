@@ -103,6 +103,22 @@ class DeepAutoencoder(nn.Module):
         return 6 * self.n_weights()
 
 
+PRETRAIN_SETTINGS = (
+    "epochs",
+    "lr_binary",
+    "lr_top",
+    "momentum_initial",
+    "momentum_final",
+    "momentum_switch_epoch",
+    "weight_decay",
+)
+
+
+def pretrain_settings(cfg: dict) -> dict:
+    """The keyword arguments of ``pretrain_stack`` that a ``deep_ae.pretrain`` config block sets."""
+    return {k: cfg[k] for k in PRETRAIN_SETTINGS}
+
+
 def pretrain_stack(
     x: torch.Tensor,
     sizes: Sequence[int],
