@@ -104,8 +104,9 @@ def write_json(obj: Any, path: str | Path) -> None:
     tmp.replace(path)
 
 
-def save_npz(path: str | Path, **arrays) -> None:
-    """np.savez_compressed to a temporary name in the same folder, then rename (no half-written file)."""
+def save_npz(path: str | Path, /, **arrays) -> None:
+    """np.savez_compressed to a temporary name in the same folder, then rename (no half-written file). ``path`` is
+    positional-only, so an array may be called "path" too."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part.npz")
