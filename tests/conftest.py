@@ -91,8 +91,8 @@ QUICK = ("--profile", "workflow/profiles/quick", "--cores", "2")
 
 @functools.lru_cache(maxsize=4)
 def described_rules(*config: str) -> tuple[dict, ...]:
-    """Snakemake's own view of every rule, {name, script, notebook, conda_env}, from a dry run of the checkout's
-    Snakefile in an empty directory (the Snakefile writes it when AEVQ_DESCRIBE_RULES names a file)."""
+    """Snakemake's own view of every rule, {name, script, notebook, conda_env} as absolute paths, from a dry run of
+    the checkout's Snakefile in an empty directory (the Snakefile writes it when AEVQ_DESCRIBE_RULES names a file)."""
     import json
     import os
     import tempfile
@@ -105,8 +105,9 @@ def described_rules(*config: str) -> tuple[dict, ...]:
         assert res.returncode == 0, res.stderr[-3000:]
         rules = json.loads(out.read_text())
     for rule in rules:
-        if rule["notebook"]:
-            rule["notebook"] = str(REPO / rule["notebook"])
+        for code in (rule["script"], rule["notebook"]):
+            # wherever the checkout and the temporary directory lie (CI clones to another depth than ours)
+            assert code is None or Path(code).is_file(), f"rule {rule['name']}: {code} is not a file"
         if rule["conda_env"]:
             rule["family"] = Path(rule["conda_env"]).stem
             rule["env_device"] = Path(rule["conda_env"]).parent.name

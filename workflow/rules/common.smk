@@ -187,7 +187,7 @@ def describe_rules(path):
         return dict(
             name=r.name,
             script=os.path.normpath(script) if script else None,
-            notebook=str(notebook) if notebook else None,
+            notebook=os.path.abspath(str(notebook)) if notebook else None,
             conda_env=r.conda_env if isinstance(r.conda_env, str) else None,
         )
 
