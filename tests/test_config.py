@@ -86,3 +86,28 @@ def test_the_quick_overlay_holds_only_what_differs_from_the_full_config():
 
     walk(QUICK, FULL, ())
     assert not repeated, f"config/quick.yaml repeats the full config's values: {repeated}"
+
+
+def test_every_seeded_rule_gets_its_own_seed_from_the_one_table():
+    """Seeds come from config["seed"] and the rule's name (SEED_OFFSETS in common.smk), never from offsets in
+    scripts: each script that reads a seed gets one as a param, and no two rules share one (the Helmholtz learners
+    share theirs on purpose: the same starts and the same data stream for every learner)."""
+    import re
+    from pathlib import Path
+
+    from tests.conftest import described_rules
+
+    rules = {r["name"]: r for r in described_rules()}
+    for rule in rules.values():
+        if rule["script"]:
+            code = Path(rule["script"]).read_text()
+            if re.search(r"\bp(arams)?\.seed\b", code):
+                assert rule["seed"] is not None, f"{rule['name']} reads a seed its rule does not pass"
+            assert not re.search(r"seed \+ \d{3}|SEED_OFFSET", code), f"{rule['script']} adds its own seed offset"
+    seeds = [r["seed"] for r in rules.values() if isinstance(r["seed"], int) and not r["name"].startswith("helmholtz")]
+    assert len(seeds) >= 15 and len(set(seeds)) == len(seeds), sorted(seeds)
+    assert rules["helmholtz_learner"]["seed"] == rules["helmholtz_exact_ml"]["seed"]
+    shifted = described_rules("seed=7")
+    assert {r["name"]: r["seed"] for r in shifted if isinstance(r["seed"], int)} == {
+        name: r["seed"] - 20260101 + 7 for name, r in rules.items() if isinstance(r["seed"], int)
+    }

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from aevq.judge import class_entropy, frechet_between, frechet_distance, nearest_distance
+from aevq.metrics.judge import class_entropy, frechet_between, frechet_distance, nearest_distance
 from aevq.models.classifier import MnistCNN
 from aevq.models.vae import GaussianAE, binarize, kl_diag_gaussian, log_normal_diag, parse_model_name
 from aevq.models.vqvae import VQVAE, perplexity, straight_through_grad_norm

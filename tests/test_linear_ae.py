@@ -7,7 +7,7 @@ import pytest
 import torch
 from sklearn.decomposition import PCA as SkPCA
 
-from aevq.linear_algebra import (
+from aevq.metrics.linear_algebra import (
     PCA,
     bernoulli_nll_constant,
     covariance,

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from aevq.data.synthetic import circle, swiss_roll
-from aevq.manifolds import (
+from aevq.metrics.manifolds import (
     classical_mds,
     euclidean_distances,
     geodesic_distances,

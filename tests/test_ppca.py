@@ -5,7 +5,7 @@ import pytest
 import scipy.linalg as sla
 from sklearn.decomposition import PCA
 
-from aevq.linear_algebra import largest_angle_deg
+from aevq.metrics.linear_algebra import largest_angle_deg
 from aevq.models.ppca import PPCA, joint_conditional, monte_carlo_conditional
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from aevq.claims import gather, verdict
+from aevq.runtime import write_text
 
 PROVENANCE_PACKAGES = (
     "aevq",
@@ -267,9 +268,5 @@ was measured by this run; thresholds come from mathematics or from the papers ci
 <h3>Configuration</h3><pre>{_esc(yaml.safe_dump(config, sort_keys=False))}</pre>
 </section></body></html>
 """
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(out_path.name + ".part")
-    tmp.write_text(doc)
-    tmp.replace(out_path)
+    write_text(doc, out_path)
     return {"figures": n_fig, "claims": len(all_claims), "claims_passed": n_pass}

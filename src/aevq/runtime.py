@@ -1,4 +1,4 @@
-"""What every compute script needs: seeds, the torch device and threads, logs, NaN guards, atomic JSON."""
+"""What every compute script needs: seeds, the torch device and threads, logs, NaN guards, atomic saves."""
 
 from __future__ import annotations
 
@@ -95,23 +95,45 @@ def check_progress(values, *, what: str = "loss", explode: float = 10.0, fix: st
         )
 
 
-def write_json(obj: Any, path: str | Path) -> None:
-    """Write JSON atomically (temporary file, then rename): an interrupted job leaves no half-written output."""
+@contextlib.contextmanager
+def _atomic(path: str | Path, suffix: str):
+    """Yield a temporary path beside ``path``; on success rename it to ``path``, on error delete it. Every output
+    file of the library is written through this, so an interrupted job never leaves a half-written one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps(to_jsonable(obj), indent=2, sort_keys=False) + "\n")
-    tmp.replace(path)
+    tmp = path.with_name(path.name + suffix)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_json(obj: Any, path: str | Path) -> None:
+    """Write JSON atomically (temporary file, then rename): an interrupted job leaves no half-written output."""
+    with _atomic(path, ".part") as tmp:
+        tmp.write_text(json.dumps(to_jsonable(obj), indent=2, sort_keys=False) + "\n")
+
+
+def write_text(text: str, path: str | Path) -> None:
+    """Write a text file atomically (the report's HTML)."""
+    with _atomic(path, ".part") as tmp:
+        tmp.write_text(text)
 
 
 def save_npz(path: str | Path, /, **arrays) -> None:
     """np.savez_compressed to a temporary name in the same folder, then rename (no half-written file). ``path`` is
     positional-only, so an array may be called "path" too."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part.npz")
-    np.savez_compressed(tmp, **arrays)
-    os.replace(tmp, path)
+    with _atomic(path, ".part.npz") as tmp:  # numpy appends .npz to a name without it
+        np.savez_compressed(tmp, **arrays)
+
+
+def torch_save(obj, path: str | Path) -> None:
+    """torch.save to a temporary name in the same folder, then rename (no half-written checkpoint)."""
+    import torch
+
+    with _atomic(path, ".part") as tmp:
+        torch.save(obj, tmp)
 
 
 def read_json(path: str | Path) -> Any:

@@ -5,6 +5,7 @@ import functools
 import json
 import os
 import shlex
+import zlib
 from pathlib import Path
 
 # Jobs import `aevq` from this checkout's src/, whatever the environment (pip, --sdm conda, a cluster node).
@@ -112,6 +113,44 @@ def library_of(entry):
     return sorted(os.path.relpath(f) for f in seen)
 
 
+# Every job's seed is config["seed"] plus its rule's fixed offset, here and only here: the streams of two rules never
+# coincide, and a rule added later changes no other rule's numbers. Rules that fan out over wildcards add a stable
+# hash of the wildcards ("variant"). "mnist_binarized" is the limits chapter's one stochastic binarisation, shared by
+# the models trained on it and their evaluation (its test images use the next seed).
+SEED_OFFSETS = dict(
+    ppca_fit=40,
+    ppca_cost_bench=41,
+    linear_ae_train=301,
+    linear_ae_closed_forms=302,
+    deep_ae_pretrain=501,
+    deep_ae_finetune=502,
+    deep_ae_random_init=503,
+    deep_ae_shallow=504,
+    deep_ae_codes2d=505,
+    deep_ae_rbm_check=506,
+    deep_ae_logistic_pca=507,
+    manifolds_circle=601,
+    manifolds_swissroll=611,
+    helmholtz=700,
+    mnist_binarized=800,
+    limits_classifier=801,
+    limits_train=810,
+    limits_evaluate=890,
+)
+
+
+def rule_seed(name, variant=None):
+    """The seed of rule ``name`` (a key of SEED_OFFSETS), or of one of its wildcard variants."""
+    if name not in SEED_OFFSETS:
+        raise WorkflowError(
+            f"no seed offset for {name!r}: add one to SEED_OFFSETS in workflow/rules/common.smk"
+        )
+    seed = config["seed"] + SEED_OFFSETS[name]
+    if variant is not None:
+        seed += zlib.crc32(str(variant).encode()) % 10_000
+    return seed
+
+
 def conda_env(family):
     """The per-family conda env for the configured device (envs/cpu or envs/cuda); pins equal the pip pins."""
     return f"../../envs/{DEVICE}/{family}.yaml"
@@ -174,6 +213,12 @@ def provenance_config(cfg):
     return shown
 
 
+def _plain_seed(r):
+    """A rule's seed param: the number, "per wildcards" for a function of them, or None."""
+    seed = dict(r.params.items()).get("seed") if hasattr(r.params, "items") else None
+    return "per wildcards" if callable(seed) else seed
+
+
 def describe_rules(path):
     """Write every rule's script or notebook and conda env, as Snakemake parsed them, to ``path`` (JSON): the tests
     check envs and devices rule by rule from this instead of parsing the rule files themselves.
@@ -189,6 +234,7 @@ def describe_rules(path):
             script=os.path.normpath(script) if script else None,
             notebook=os.path.abspath(str(notebook)) if notebook else None,
             conda_env=r.conda_env if isinstance(r.conda_env, str) else None,
+            seed=_plain_seed(r),
         )
 
     with open(path, "w") as fh:

@@ -3,7 +3,6 @@
 DEEP_AE = config["deep_ae"]
 DEEP_AE_CAT = "5. Deep AutoEncoder with RBM pretraining"
 DEEP_AE_COMMON = dict(
-    seed=config["seed"],
     device=config["device"],
     n_train=config["data"]["n_train"],
     n_test=config["data"]["n_test"],
@@ -35,6 +34,7 @@ rule deep_ae_pretrain:
         gpu=GPU,
     params:
         **DEEP_AE_COMMON,
+        seed=rule_seed("deep_ae_pretrain"),
         sizes=DEEP_AE["sizes"],
         pretrain=DEEP_AE["pretrain"],
     script:
@@ -63,6 +63,7 @@ rule deep_ae_finetune:
         gpu=GPU,
     params:
         **DEEP_AE_COMMON,
+        seed=rule_seed("deep_ae_finetune"),
         kind="finetune",
         sizes=DEEP_AE["sizes"],
         pretrain=DEEP_AE["pretrain"],
@@ -87,6 +88,7 @@ use rule deep_ae_finetune as deep_ae_random_init with:
     priority: 0
     params:
         **DEEP_AE_COMMON,
+        seed=rule_seed("deep_ae_random_init"),
         kind="random_init",
         sizes=DEEP_AE["sizes"],
         pretrain=DEEP_AE["pretrain"],
@@ -108,6 +110,7 @@ use rule deep_ae_finetune as deep_ae_shallow with:
     priority: 0
     params:
         **DEEP_AE_COMMON,
+        seed=rule_seed("deep_ae_shallow"),
         kind="shallow",
         sizes=DEEP_AE["shallow_sizes"],
         pretrain=DEEP_AE["pretrain"],
@@ -125,6 +128,7 @@ use rule deep_ae_finetune as deep_ae_codes2d with:
         bench_path("deep_ae_codes2d")
     params:
         **DEEP_AE_COMMON,
+        seed=rule_seed("deep_ae_codes2d"),
         kind="codes2d",
         sizes=DEEP_AE["sizes_2d"],
         pretrain=DEEP_AE["pretrain"],
@@ -173,7 +177,7 @@ rule deep_ae_logistic_pca:
         gpu=GPU,
     params:
         **DEEP_AE["logistic_pca"],
-        seed=config["seed"],
+        seed=rule_seed("deep_ae_logistic_pca"),
         device=config["device"],
         n_train=config["data"]["n_train"],
         n_test=config["data"]["n_test"],
@@ -195,7 +199,7 @@ rule deep_ae_rbm_check:
         conda_env("torch")
     params:
         **DEEP_AE["rbm_check"],
-        seed=config["seed"],
+        seed=rule_seed("deep_ae_rbm_check"),
     script:
         "../scripts/deep_ae_rbm_check.py"
 

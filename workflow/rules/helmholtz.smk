@@ -15,7 +15,7 @@ wildcard_constraints:
 
 
 HH_LEARNER_PARAMS = dict(
-    seed=config["seed"] + 700,
+    seed=rule_seed("helmholtz"),  # one stream for every learner: same starts, same data
     # what one learner's job uses: not the other learners' settings, not the list of top sizes
     helmholtz={k: v for k, v in HH.items() if k not in ("learners", "tops")},
 )

@@ -42,7 +42,7 @@ rule limits_classifier:
         mem_mb=config["resources"]["mem_mb"],
         gpu=GPU,
     params:
-        seed=config["seed"],
+        seed=rule_seed("limits_classifier"),
         device=DEVICE,
         classifier=LIMITS["classifier"],
     script:
@@ -66,7 +66,8 @@ rule limits_train:
         mem_mb=config["resources"]["mem_mb"],
         gpu=GPU,
     params:
-        seed=config["seed"],
+        seed=lambda w: rule_seed("limits_train", f"{w.limits_model}_d{w.limits_dim}"),
+        binarize_seed=rule_seed("mnist_binarized"),
         device=DEVICE,
         n_train=config["data"]["n_train"],
         hidden=LIMITS["hidden"],
@@ -97,7 +98,8 @@ rule limits_evaluate:
         mem_mb=config["resources"]["mem_mb"],
         gpu=GPU,
     params:
-        seed=config["seed"],
+        seed=rule_seed("limits_evaluate"),
+        binarize_seed=rule_seed("mnist_binarized"),
         device=DEVICE,
         profile=config["profile"],
         n_train=config["data"]["n_train"],

@@ -23,7 +23,7 @@ rule linear_ae_train:
         mem_mb=config["resources"]["mem_mb"],
         gpu=GPU,
     params:
-        seed=config["seed"],
+        seed=rule_seed("linear_ae_train"),
         device=DEVICE,
         profile=config["profile"],
         n_train=config["data"]["n_train"],
@@ -53,7 +53,7 @@ rule linear_ae_closed_forms:
     resources:
         mem_mb=config["resources"]["mem_mb"],
     params:
-        seed=config["seed"],
+        seed=rule_seed("linear_ae_closed_forms"),
         n_train=config["data"]["n_train"],
         n_test=config["data"]["n_test"],
         pca_components=LAE["pca_components"],

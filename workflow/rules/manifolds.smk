@@ -22,7 +22,7 @@ rule manifolds_circle:
         mem_mb=config["resources"]["mem_mb"],
         gpu=GPU,
     params:
-        seed=config["seed"] + 601,
+        seed=rule_seed("manifolds_circle"),
         device=DEVICE,
         n=MANIFOLDS["circle"]["n"],
         hidden=MANIFOLDS["circle"]["hidden"],
@@ -51,7 +51,7 @@ rule manifolds_swissroll:
         mem_mb=config["resources"]["mem_mb"],
         gpu=GPU,
     params:
-        seed=config["seed"] + 611,
+        seed=rule_seed("manifolds_swissroll"),
         device=DEVICE,
         n=MANIFOLDS["swiss_roll"]["n"],
         k=MANIFOLDS["swiss_roll"]["k"],

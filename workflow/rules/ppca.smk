@@ -1,7 +1,6 @@
 # Ch. 3.2: Probabilistic PCA: rules, notebook and report section.
 
 PPCA = config["ppca"]
-PPCA_SEED = config["seed"] + 40  # the fixed per-rule offset of this chapter
 PPCA_CAT = "3. Probabilistic PCA"
 
 
@@ -28,7 +27,7 @@ rule ppca_fit:
         em=PPCA["em"],
         posterior=PPCA["posterior"],
         n_samples=PPCA["n_samples"],
-        seed=PPCA_SEED,
+        seed=rule_seed("ppca_fit"),
         profile=config["profile"],
     script:
         "../scripts/ppca_fit.py"
@@ -50,7 +49,7 @@ rule ppca_cost_bench:
         mem_mb=config["resources"]["mem_mb"],
     params:
         bench=PPCA["bench"],
-        seed=PPCA_SEED + 1,
+        seed=rule_seed("ppca_cost_bench"),
     script:
         "../scripts/ppca_cost_bench.py"
 

@@ -4,15 +4,14 @@ import time
 
 import numpy as np
 
-from aevq.data.mnist import load_mnist
-from aevq.deep_ae_io import class_picks
+from aevq.data.mnist import class_picks, load_mnist
 from aevq.models.logistic_pca import LogisticPCA
 from aevq.runtime import save_npz, seed_everything, snakemake_job, torch_device, torch_generator, write_json
 from aevq.training import as_tensor
 
 with snakemake_job(snakemake):
     p = snakemake.params
-    seed = p.seed + 507
+    seed = p.seed
     seed_everything(seed)
     device = torch_device(p.device, threads=snakemake.threads)
     x_train, _, x_test_np, y_test = load_mnist(snakemake.input.mnist, n_train=p.n_train, n_test=p.n_test)

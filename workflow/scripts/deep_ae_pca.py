@@ -2,8 +2,7 @@
 
 import numpy as np
 
-from aevq.data.mnist import load_mnist
-from aevq.deep_ae_io import class_picks
+from aevq.data.mnist import class_picks, load_mnist
 from aevq.runtime import save_npz, snakemake_job, write_json
 
 with snakemake_job(snakemake):

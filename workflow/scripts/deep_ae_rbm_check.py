@@ -5,7 +5,7 @@ from aevq.runtime import snakemake_job, write_json
 
 with snakemake_job(snakemake):
     p = snakemake.params
-    rows = factorization_table(p.n_visible, p.n_hidden, p.n_rows, seed=p.seed + 506)
+    rows = factorization_table(p.n_visible, p.n_hidden, p.n_rows, seed=p.seed)
     write_json(
         {
             "n_visible": p.n_visible,

@@ -6,15 +6,11 @@ all 60000) and scored on ``classifier.n_test`` (null = all 10000) in every profi
 
 import time
 
-import torch
-
 from aevq.claims import claim
 from aevq.data.mnist import load_mnist
 from aevq.models.classifier import MnistCNN
 from aevq.paper import JUDGE_MIN_ACCURACY, JUDGE_SOURCE
-from aevq.runtime import seed_everything, snakemake_job, torch_device, write_json
-
-SEED_OFFSET = 801
+from aevq.runtime import seed_everything, snakemake_job, torch_device, torch_save, write_json
 
 
 def describe(cfg):
@@ -30,7 +26,7 @@ def describe(cfg):
 
 with snakemake_job(snakemake):
     p = snakemake.params
-    seed = p.seed + SEED_OFFSET
+    seed = p.seed
     seed_everything(seed)
     device = torch_device(p.device, threads=snakemake.threads)
     cfg = p.classifier
@@ -48,7 +44,7 @@ with snakemake_job(snakemake):
     ).fit(x_train, y_train, epochs=cfg["epochs"], batch_size=cfg["batch_size"], lr=cfg["lr"])
     train_s = time.perf_counter() - t0
     acc = clf.score(x_test, y_test)
-    torch.save({"state_dict": clf.state_dict(), **shape, "history": clf.history}, snakemake.output.model)
+    torch_save({"state_dict": clf.state_dict(), **shape, "history": clf.history}, snakemake.output.model)
     write_json(
         {
             "timing": {"train_s": train_s},

@@ -5,15 +5,13 @@ import torch
 
 from aevq.claims import claim
 from aevq.data.mnist import load_mnist
-from aevq.judge import Judge
+from aevq.metrics.judge import Judge
 from aevq.models.classifier import MnistCNN
 from aevq.models.vae import GaussianAE, bernoulli_log_lik, binarized_mnist
 from aevq.models.vqvae import load_model, perplexity
 from aevq.paper import JUDGE_MIN_ACCURACY
 from aevq.runtime import read_json, save_npz, seed_everything, snakemake_job, torch_device, torch_generator, write_json
 
-SEED_OFFSET = 890
-BINARIZE_OFFSET = 800  # the same draw as limits_train
 ELBO_SAMPLES = 10  # samples of the reconstruction term of the closed-form-KL ELBO
 INTERP_PAIRS = ((2, 7), (4, 9), (0, 6))  # digits of the test images interpolated (first of each class)
 N_STEPS = 10
@@ -49,7 +47,7 @@ def continuity(model, z, step, g):
 
 with snakemake_job(snakemake):
     p = snakemake.params
-    seed = p.seed + SEED_OFFSET
+    seed = p.seed
     seed_everything(seed)
     device = torch_device(p.device, threads=snakemake.threads)
     g = torch_generator(seed)
@@ -58,7 +56,7 @@ with snakemake_job(snakemake):
 
     x_train, _, x_test, y_test = load_mnist(snakemake.input.mnist, n_train=p.n_train, n_test=p.n_test)
     xb_train, _, xb_test, _ = binarized_mnist(
-        snakemake.input.mnist, p.seed + BINARIZE_OFFSET, n_train=p.n_train, n_test=p.n_test
+        snakemake.input.mnist, p.binarize_seed, n_train=p.n_train, n_test=p.n_test
     )
     blob = torch.load(snakemake.input.classifier, map_location=device)
     clf = MnistCNN(
@@ -288,8 +286,9 @@ with snakemake_job(snakemake):
 
     write_json(
         {
-            "binarization": "stochastic: x_bin ~ Bernoulli(pixel/255), one draw with seed = config seed + 800 (train)"
-            " / + 801 (test), made on all 70000 images before taking the first n; the judge sees grey levels",
+            "binarization": f"stochastic: x_bin ~ Bernoulli(pixel/255), one draw with seed {p.binarize_seed} (train)"
+            f" / {p.binarize_seed + 1} (test), made on all 70000 images before taking the first n; the judge sees grey"
+            " levels",
             "n_train": len(x_train),
             "n_test": len(x_test),
             "n_test_bounds": len(xe),

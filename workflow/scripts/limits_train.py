@@ -1,22 +1,16 @@
 """Train one model of the chapter (ae | vae | beta<b> | vqvae at latent size d) on stochastically binarised MNIST."""
 
-import zlib
-
-import torch
-
 from aevq.models.vae import GaussianAE, binarized_mnist, parse_model_name
 from aevq.models.vqvae import VQVAE
-from aevq.runtime import seed_everything, snakemake_job, torch_device
-
-BINARIZE_OFFSET = 800
+from aevq.runtime import seed_everything, snakemake_job, torch_device, torch_save
 
 with snakemake_job(snakemake):
     p = snakemake.params
     name, dim = snakemake.wildcards.limits_model, int(snakemake.wildcards.limits_dim)
-    seed = p.seed + 810 + zlib.crc32(f"{name}_d{dim}".encode()) % 10_000
+    seed = p.seed
     seed_everything(seed)
     device = torch_device(p.device, threads=snakemake.threads)
-    x_train, _, _, _ = binarized_mnist(snakemake.input.mnist, p.seed + BINARIZE_OFFSET, n_train=p.n_train, n_test=1)
+    x_train, _, _, _ = binarized_mnist(snakemake.input.mnist, p.binarize_seed, n_train=p.n_train, n_test=1)
     spec = parse_model_name(name)
     tr = p.train
     if spec["kind"] == "vqvae":
@@ -37,8 +31,6 @@ with snakemake_job(snakemake):
         model = GaussianAE(dim, kind=spec["kind"], beta=spec["beta"], hidden=tuple(p.hidden), device=device, seed=seed)
         arch = model.config()
     model.fit(x_train, epochs=tr["epochs"], batch_size=tr["batch_size"], lr=tr["lr"], desc=f"{name}_d{dim}")
-    tmp = snakemake.output.model + ".part"
-    torch.save({"state_dict": model.state_dict(), "arch": arch, "history": model.history, "seed": seed}, tmp)
-    import os
-
-    os.replace(tmp, snakemake.output.model)
+    torch_save(
+        {"state_dict": model.state_dict(), "arch": arch, "history": model.history, "seed": seed}, snakemake.output.model
+    )

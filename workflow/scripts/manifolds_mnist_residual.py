@@ -3,7 +3,7 @@
 import numpy as np
 
 from aevq.data.mnist import load_mnist
-from aevq.manifolds import residual_variance_curves
+from aevq.metrics.manifolds import residual_variance_curves
 from aevq.runtime import snakemake_job, write_json
 
 with snakemake_job(snakemake):

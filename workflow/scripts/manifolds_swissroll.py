@@ -6,7 +6,7 @@ from scipy import sparse
 
 from aevq.claims import claim
 from aevq.data.synthetic import swiss_roll
-from aevq.manifolds import (
+from aevq.metrics.manifolds import (
     classical_mds,
     euclidean_distances,
     geodesic_distances,

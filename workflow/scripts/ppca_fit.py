@@ -9,7 +9,7 @@ from threadpoolctl import threadpool_limits
 
 from aevq.claims import claim
 from aevq.data.mnist import load_mnist
-from aevq.linear_algebra import largest_angle_deg
+from aevq.metrics.linear_algebra import largest_angle_deg
 from aevq.models.ppca import (
     PPCA,
     em_step_flops,

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from aevq.data.idx import read_idx
+from aevq.runtime import save_npz
 
 log = logging.getLogger(__name__)
 
@@ -266,11 +267,8 @@ def check_mnist(arrays: MnistArrays, expected_sha256: str = MNIST_SHA256) -> Non
 
 def save_mnist(arrays: MnistArrays, path: str | Path) -> None:
     """Write the npz atomically (temporary name, then rename) so no half-written file is left behind."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part.npz")
-    np.savez_compressed(
-        tmp,
+    save_npz(
+        path,
         x_train=arrays.x_train,
         y_train=arrays.y_train,
         x_test=arrays.x_test,
@@ -278,7 +276,6 @@ def save_mnist(arrays: MnistArrays, path: str | Path) -> None:
         source=np.array(arrays.source),
         sha256=np.array(arrays.sha256()),
     )
-    tmp.replace(path)
 
 
 def load_mnist(
@@ -299,3 +296,8 @@ def load_mnist(
         x_test.astype(dtype) / dtype(255),
         y_test.astype(np.int64),
     )
+
+
+def class_picks(y: np.ndarray) -> np.ndarray:
+    """Index of the first image of each digit 0..9 in ``y`` (the images shown in the reconstruction figures)."""
+    return np.array([int(np.flatnonzero(y == k)[0]) for k in range(10)])

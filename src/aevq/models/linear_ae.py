@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from aevq.linear_algebra import covariance, pca_eig
+from aevq.metrics.linear_algebra import covariance, pca_eig
 from aevq.runtime import check_finite, check_progress, torch_generator
 
 

@@ -33,7 +33,7 @@ import numpy as np
 import scipy.linalg as sla
 from tqdm.auto import tqdm
 
-from aevq.linear_algebra import largest_angle_deg
+from aevq.metrics.linear_algebra import largest_angle_deg
 
 LOG_2PI = float(np.log(2.0 * np.pi))
 

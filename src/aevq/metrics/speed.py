@@ -1,26 +1,6 @@
-"""Small helpers shared by the deep-AE chapter's scripts: atomic saves, the digits shown in figures, timing records."""
+"""Training speed as the deep-AE chapter reports it: samples/s and achieved GFLOP/s against a dense matmul."""
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
-
-import numpy as np
-
-
-def torch_save_atomic(obj, path: str | Path) -> None:
-    import torch
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
-
-def class_picks(y: np.ndarray) -> np.ndarray:
-    """Index of the first test image of each digit 0..9 (the images shown in the reconstruction figure)."""
-    return np.array([int(np.flatnonzero(y == k)[0]) for k in range(10)])
 
 
 def throughput(n_samples: int, epoch_seconds: list[float], flops_per_sample: float, matmul_gflops: float) -> dict:
