@@ -10,6 +10,7 @@ on a machine with the time, the full one). Values under a key that names a time 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import math
 import re
@@ -18,8 +19,8 @@ from pathlib import Path
 
 # keys whose values are wall times, speeds or the host: they differ between any two runs
 TIMING_KEY = re.compile(
-    r"(^timing$|_s$|_s_|^s_|seconds|wall|elapsed|gflop|flops_per|per_second|throughput|fraction_of_matmul|"
-    r"^host$|^device_name$|_ms$|speedup)",
+    r"(^timing$|_s$|_s_|^s_|seconds|wall|elapsed|gflop|flops_per|per_second|samples_per|throughput|"
+    r"fraction_of_matmul|^host$|^device_name$|_ms$|speedup|\(s\)|s per seed|/ EM step)",
     re.IGNORECASE,
 )
 
@@ -44,6 +45,11 @@ def _diff(a, b, where: str, out: list[str]) -> None:
         out.append(f"{where}: {a!r} != {b!r}")
 
 
+def _csv_rows(path: Path) -> list[dict]:
+    with path.open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
 def compare(old: Path, new: Path, only: tuple[str, ...] = ()) -> list[str]:
     """Differences between two results trees (metrics/*.json and tables/*), as readable lines."""
     out: list[str] = []
@@ -57,6 +63,8 @@ def compare(old: Path, new: Path, only: tuple[str, ...] = ()) -> list[str]:
                 out.append(f"{sub}/{name}: only in {'new' if not a.exists() else 'old'}")
             elif name.endswith(".json"):
                 _diff(json.loads(a.read_text()), json.loads(b.read_text()), f"{sub}/{name}", out)
+            elif name.endswith(".csv"):  # by column, so a timing column can be skipped
+                _diff(_csv_rows(a), _csv_rows(b), f"{sub}/{name}", out)
             elif a.read_bytes() != b.read_bytes():
                 out.append(f"{sub}/{name}: contents differ")
     return out
