@@ -240,8 +240,36 @@ def describe_rules(path):
     with open(path, "w") as fh:
         json.dump([described(r) for r in workflow.rules], fh, indent=1)
 
+# fmt: off
+# (snakefmt cannot parse a rule inside a function; this block is formatted by hand)
+def compute_rule(
+    name, script, output, params=None, input=None, *, env="torch", threads=1, gpu=None, mem_mb=None,
+    priority=0, retries=0, job=None,
+):
+    """Define the rule called ``name``, which runs workflow/scripts/``script`` on ``input`` with ``params``.
 
-# Each chapter calls register_section(); report.smk turns the registry into the report's inputs.
+    All compute rules are declared through this, so what they all share is written once: the script's library
+    modules as an input (an edit to one reruns exactly its users), a log and a benchmark named ``job`` (the rule's
+    name unless it fans out over wildcards), the conda env of family ``env`` for the configured device, the memory
+    of config["resources"], and a GPU for torch jobs on a CUDA run (``gpu=0`` for a torch job that never uses one).
+    """
+    job = job or name
+    rule:
+        name: name
+        input: library=library_of(script), **(input or {})
+        output: **output
+        log: log_path(job)
+        benchmark: bench_path(job)
+        priority: priority
+        retries: retries
+        conda: conda_env(env)
+        threads: threads
+        resources:
+            mem_mb=mem_mb or config["resources"]["mem_mb"],
+            gpu=GPU if gpu is None and env == "torch" else (gpu or 0),
+        params: **(params or {})
+        script: f"../scripts/{script}"
+# fmt: on
 SECTIONS = []
 
 

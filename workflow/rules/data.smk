@@ -1,27 +1,20 @@
 # Stage 1: raw data. MNIST from the offline package or the official mirrors, checked against one SHA-256.
 
 
-rule mnist:
-    input:
-        library=library_of("get_mnist.py"),
-    output:
-        npz="results/data/mnist.npz",
-        metrics="results/metrics/data.json",
-    log:
-        log_path("mnist"),
-    benchmark:
-        bench_path("mnist")
-    retries: config["data"]["mnist"]["retries"]
-    conda:
-        conda_env("data")
-    resources:
-        mem_mb=4000,
-    params:
-        # data.mnist (source, mirrors, timeout_s) is read by the script from the config, on purpose not here: any
-        # source gives the same checked bytes, so where they come from must not rerun the pipeline
-        cache_dir="results/data/raw",
-    script:
-        "../scripts/get_mnist.py"
+MNIST = "results/data/mnist.npz"  # every chapter's input
+
+
+compute_rule(
+    "mnist",
+    "get_mnist.py",
+    output=dict(npz=MNIST, metrics="results/metrics/data.json"),
+    # data.mnist (source, mirrors, timeout_s) is read by the script from the config, on purpose not here: any
+    # source gives the same checked bytes, so where they come from must not rerun the pipeline
+    params=dict(cache_dir="results/data/raw"),
+    env="data",
+    mem_mb=4000,
+    retries=config["data"]["mnist"]["retries"],
+)
 
 
 register_section(

@@ -13,221 +13,123 @@ DEEP_AE_COMMON = dict(
 )
 
 
-rule deep_ae_pretrain:
-    input:
-        library=library_of("deep_ae_pretrain.py"),
-        mnist="results/data/mnist.npz",
-    output:
+compute_rule(
+    "deep_ae_pretrain",
+    "deep_ae_pretrain.py",
+    input=dict(mnist=MNIST),
+    output=dict(
         model="results/models/deep_ae/rbms.pt",
         filters="results/models/deep_ae/rbm_filters.npz",
         metrics="results/metrics/deep_ae_pretrain.json",
-    log:
-        log_path("deep_ae_pretrain"),
-    benchmark:
-        bench_path("deep_ae_pretrain")
-    priority: 20  # the head of the longest chain (pretrain, then fine-tune): start it first
-    conda:
-        conda_env("torch")
-    threads: HEAVY_THREADS
-    resources:
-        mem_mb=config["resources"]["mem_mb"],
-        gpu=GPU,
-    params:
+    ),
+    params=dict(
         **DEEP_AE_COMMON,
         seed=rule_seed("deep_ae_pretrain"),
         sizes=DEEP_AE["sizes"],
         pretrain=DEEP_AE["pretrain"],
-    script:
-        "../scripts/deep_ae_pretrain.py"
+    ),
+    threads=HEAVY_THREADS,
+    priority=20,  # the head of the longest chain (pretrain, then fine-tune): start it first
+)
 
+# The four nets fine-tuned by one script: the paper's pretrained deep AE, the same net from a random start, the
+# shallow 784-30 AE, and the 2-D code net (its top RBM pretrained on top of the shared lower stack). Fine-tuning from
+# the RBMs is the long chain, so those two start first.
+DEEP_AE_NETS = dict(
+    finetune=dict(
+        sizes=DEEP_AE["sizes"], finetune=DEEP_AE["finetune"], pretrained=True
+    ),
+    random_init=dict(
+        sizes=DEEP_AE["sizes"], finetune=DEEP_AE["finetune"], pretrained=False
+    ),
+    shallow=dict(
+        sizes=DEEP_AE["shallow_sizes"], finetune=DEEP_AE["shallow"], pretrained=False
+    ),
+    codes2d=dict(
+        sizes=DEEP_AE["sizes_2d"], finetune=DEEP_AE["finetune"], pretrained=True
+    ),
+)
+for _kind, _net in DEEP_AE_NETS.items():
+    compute_rule(
+        f"deep_ae_{_kind}",
+        "deep_ae_train.py",
+        input=dict(
+            mnist=MNIST,
+            **(
+                {"rbms": "results/models/deep_ae/rbms.pt"} if _net["pretrained"] else {}
+            ),
+        ),
+        output=dict(
+            model=f"results/models/deep_ae/{_kind}.pt",
+            arrays=f"results/models/deep_ae/{_kind}.npz",
+            metrics=f"results/metrics/deep_ae_{_kind}.json",
+        ),
+        params=dict(
+            **DEEP_AE_COMMON,
+            seed=rule_seed(f"deep_ae_{_kind}"),
+            kind=_kind,
+            sizes=_net["sizes"],
+            pretrain=DEEP_AE["pretrain"],
+            finetune=_net["finetune"],
+        ),
+        threads=HEAVY_THREADS,
+        priority=10 if _net["pretrained"] else 0,
+    )
 
-rule deep_ae_finetune:
-    input:
-        library=library_of("deep_ae_train.py"),
-        mnist="results/data/mnist.npz",
-        rbms="results/models/deep_ae/rbms.pt",
-    output:
-        model="results/models/deep_ae/finetune.pt",
-        arrays="results/models/deep_ae/finetune.npz",
-        metrics="results/metrics/deep_ae_finetune.json",
-    log:
-        log_path("deep_ae_finetune"),
-    benchmark:
-        bench_path("deep_ae_finetune")
-    priority: 10
-    conda:
-        conda_env("torch")
-    threads: HEAVY_THREADS
-    resources:
-        mem_mb=config["resources"]["mem_mb"],
-        gpu=GPU,
-    params:
-        **DEEP_AE_COMMON,
-        seed=rule_seed("deep_ae_finetune"),
-        kind="finetune",
-        sizes=DEEP_AE["sizes"],
-        pretrain=DEEP_AE["pretrain"],
-        finetune=DEEP_AE["finetune"],
-    script:
-        "../scripts/deep_ae_train.py"
-
-
-# The other three nets train by the same script and rule, with their own sizes, start and budget.
-use rule deep_ae_finetune as deep_ae_random_init with:
-    input:
-        library=library_of("deep_ae_train.py"),
-        mnist="results/data/mnist.npz",
-    output:
-        model="results/models/deep_ae/random_init.pt",
-        arrays="results/models/deep_ae/random_init.npz",
-        metrics="results/metrics/deep_ae_random_init.json",
-    log:
-        log_path("deep_ae_random_init"),
-    benchmark:
-        bench_path("deep_ae_random_init")
-    priority: 0
-    params:
-        **DEEP_AE_COMMON,
-        seed=rule_seed("deep_ae_random_init"),
-        kind="random_init",
-        sizes=DEEP_AE["sizes"],
-        pretrain=DEEP_AE["pretrain"],
-        finetune=DEEP_AE["finetune"],
-
-
-use rule deep_ae_finetune as deep_ae_shallow with:
-    input:
-        library=library_of("deep_ae_train.py"),
-        mnist="results/data/mnist.npz",
-    output:
-        model="results/models/deep_ae/shallow.pt",
-        arrays="results/models/deep_ae/shallow.npz",
-        metrics="results/metrics/deep_ae_shallow.json",
-    log:
-        log_path("deep_ae_shallow"),
-    benchmark:
-        bench_path("deep_ae_shallow")
-    priority: 0
-    params:
-        **DEEP_AE_COMMON,
-        seed=rule_seed("deep_ae_shallow"),
-        kind="shallow",
-        sizes=DEEP_AE["shallow_sizes"],
-        pretrain=DEEP_AE["pretrain"],
-        finetune=DEEP_AE["shallow"],
-
-
-use rule deep_ae_finetune as deep_ae_codes2d with:
-    output:
-        model="results/models/deep_ae/codes2d.pt",
-        arrays="results/models/deep_ae/codes2d.npz",
-        metrics="results/metrics/deep_ae_codes2d.json",
-    log:
-        log_path("deep_ae_codes2d"),
-    benchmark:
-        bench_path("deep_ae_codes2d")
-    params:
-        **DEEP_AE_COMMON,
-        seed=rule_seed("deep_ae_codes2d"),
-        kind="codes2d",
-        sizes=DEEP_AE["sizes_2d"],
-        pretrain=DEEP_AE["pretrain"],
-        finetune=DEEP_AE["finetune"],
-
-
-rule deep_ae_pca:
-    input:
-        library=library_of("deep_ae_pca.py"),
-        mnist="results/data/mnist.npz",
-    output:
+compute_rule(
+    "deep_ae_pca",
+    "deep_ae_pca.py",
+    input=dict(mnist=MNIST),
+    output=dict(
         arrays="results/models/deep_ae/pca.npz",
         metrics="results/metrics/deep_ae_pca.json",
-    log:
-        log_path("deep_ae_pca"),
-    benchmark:
-        bench_path("deep_ae_pca")
-    conda:
-        conda_env("data")
-    resources:
-        mem_mb=config["resources"]["mem_mb"],
-    params:
+    ),
+    params=dict(
         n_train=config["data"]["n_train"],
         n_test=config["data"]["n_test"],
         n_components=DEEP_AE["n_components"],
-    script:
-        "../scripts/deep_ae_pca.py"
+    ),
+    env="data",
+)
 
-
-rule deep_ae_logistic_pca:
-    input:
-        library=library_of("deep_ae_logistic_pca.py"),
-        mnist="results/data/mnist.npz",
-    output:
+compute_rule(
+    "deep_ae_logistic_pca",
+    "deep_ae_logistic_pca.py",
+    input=dict(mnist=MNIST),
+    output=dict(
         arrays="results/models/deep_ae/logistic_pca.npz",
         metrics="results/metrics/deep_ae_logistic_pca.json",
-    log:
-        log_path("deep_ae_logistic_pca"),
-    benchmark:
-        bench_path("deep_ae_logistic_pca")
-    conda:
-        conda_env("torch")
-    threads: HEAVY_THREADS
-    resources:
-        mem_mb=config["resources"]["mem_mb"],
-        gpu=GPU,
-    params:
+    ),
+    params=dict(
         **DEEP_AE["logistic_pca"],
         seed=rule_seed("deep_ae_logistic_pca"),
         device=config["device"],
         n_train=config["data"]["n_train"],
         n_test=config["data"]["n_test"],
         n_components=DEEP_AE["n_components"],
-    script:
-        "../scripts/deep_ae_logistic_pca.py"
+    ),
+    threads=HEAVY_THREADS,
+)
 
+compute_rule(
+    "deep_ae_rbm_check",
+    "deep_ae_rbm_check.py",
+    output=dict(metrics="results/metrics/deep_ae_rbm_check.json"),
+    params=dict(**DEEP_AE["rbm_check"], seed=rule_seed("deep_ae_rbm_check")),
+    gpu=0,
+)
 
-rule deep_ae_rbm_check:
-    input:
-        library=library_of("deep_ae_rbm_check.py"),
-    output:
-        metrics="results/metrics/deep_ae_rbm_check.json",
-    log:
-        log_path("deep_ae_rbm_check"),
-    benchmark:
-        bench_path("deep_ae_rbm_check")
-    conda:
-        conda_env("torch")
-    params:
-        **DEEP_AE["rbm_check"],
-        seed=rule_seed("deep_ae_rbm_check"),
-    script:
-        "../scripts/deep_ae_rbm_check.py"
-
-
-rule deep_ae_evaluate:
-    input:
-        library=library_of("deep_ae_evaluate.py"),
-        pretrain="results/metrics/deep_ae_pretrain.json",
-        finetune="results/metrics/deep_ae_finetune.json",
-        random_init="results/metrics/deep_ae_random_init.json",
-        shallow="results/metrics/deep_ae_shallow.json",
-        codes2d="results/metrics/deep_ae_codes2d.json",
-        pca="results/metrics/deep_ae_pca.json",
-        logistic_pca="results/metrics/deep_ae_logistic_pca.json",
-        rbm_check="results/metrics/deep_ae_rbm_check.json",
-    output:
-        metrics="results/metrics/deep_ae.json",
-    log:
-        log_path("deep_ae_evaluate"),
-    benchmark:
-        bench_path("deep_ae_evaluate")
-    conda:
-        conda_env("data")
-    params:
-        profile=config["profile"],
-        threads=HEAVY_THREADS,
-    script:
-        "../scripts/deep_ae_evaluate.py"
+compute_rule(
+    "deep_ae_evaluate",
+    "deep_ae_evaluate.py",
+    input={
+        name: f"results/metrics/deep_ae_{name}.json"
+        for name in ["pretrain", *DEEP_AE_NETS, "pca", "logistic_pca", "rbm_check"]
+    },
+    output=dict(metrics="results/metrics/deep_ae.json"),
+    params=dict(profile=config["profile"], threads=HEAVY_THREADS),
+    env="data",
+)
 
 
 register_section(

@@ -21,63 +21,51 @@ HH_LEARNER_PARAMS = dict(
 )
 
 
-rule helmholtz_learner:
-    input:
-        library=library_of("helmholtz_learner.py"),
-    output:
+# One job per learner and top size: wake-sleep and RWS through the {learner} wildcard, exact maximum likelihood as
+# its own rule (its runs take the longest, so it starts first: two side by side end soonest).
+compute_rule(
+    "helmholtz_learner",
+    "helmholtz_learner.py",
+    output=dict(
         arrays="results/models/helmholtz/{learner,wake_sleep|rws}_top{top}.npz",
         metrics="results/models/helmholtz/{learner,wake_sleep|rws}_top{top}.json",
-    log:
-        log_path("helmholtz_learner_{learner}_top{top}"),
-    benchmark:
-        bench_path("helmholtz_learner_{learner}_top{top}")
-    conda:
-        conda_env("torch")
-    threads: HEAVY_THREADS
-    resources:
-        mem_mb=config["resources"]["mem_mb"],
-    params:
+    ),
+    params=dict(
         **HH_LEARNER_PARAMS,
         learner=lambda wildcards: wildcards.learner,
         settings=lambda wildcards: HH["learners"][wildcards.learner],
-    script:
-        "../scripts/helmholtz_learner.py"
+    ),
+    threads=HEAVY_THREADS,
+    gpu=0,
+    job="helmholtz_learner_{learner}_top{top}",
+)
 
-
-# exact maximum likelihood: the same job, started first (its runs take the longest, so two at once end soonest)
-use rule helmholtz_learner as helmholtz_exact_ml with:
-    output:
+compute_rule(
+    "helmholtz_exact_ml",
+    "helmholtz_learner.py",
+    output=dict(
         arrays="results/models/helmholtz/exact_ml_top{top}.npz",
         metrics="results/models/helmholtz/exact_ml_top{top}.json",
-    log:
-        log_path("helmholtz_learner_exact_ml_top{top}"),
-    benchmark:
-        bench_path("helmholtz_learner_exact_ml_top{top}")
-    priority: 5
-    params:
-        **HH_LEARNER_PARAMS,
-        learner="exact_ml",
-        settings=HH["learners"]["exact_ml"],
+    ),
+    params=dict(
+        **HH_LEARNER_PARAMS, learner="exact_ml", settings=HH["learners"]["exact_ml"]
+    ),
+    threads=HEAVY_THREADS,
+    gpu=0,
+    priority=5,
+    job="helmholtz_learner_exact_ml_top{top}",
+)
 
-
-rule helmholtz_summary:
-    input:
-        library=library_of("helmholtz_summary.py"),
-        runs=HH_RUNS,
-        main_arrays="results/models/helmholtz/wake_sleep_top1.npz",
-    output:
-        metrics="results/metrics/helmholtz.json",
-    log:
-        log_path("helmholtz_summary"),
-    benchmark:
-        bench_path("helmholtz_summary")
-    conda:
-        conda_env("torch")
-    params:
-        profile=config["profile"],
-        helmholtz=HH,
-    script:
-        "../scripts/helmholtz_summary.py"
+compute_rule(
+    "helmholtz_summary",
+    "helmholtz_summary.py",
+    input=dict(
+        runs=HH_RUNS, main_arrays="results/models/helmholtz/wake_sleep_top1.npz"
+    ),
+    output=dict(metrics="results/metrics/helmholtz.json"),
+    params=dict(profile=config["profile"], helmholtz=HH),
+    gpu=0,
+)
 
 
 register_section(

@@ -24,48 +24,28 @@ wildcard_constraints:
     limits_dim="[0-9]+",
 
 
-rule limits_classifier:
-    input:
-        library=library_of("limits_classifier.py"),
-        mnist="results/data/mnist.npz",
-    output:
+compute_rule(
+    "limits_classifier",
+    "limits_classifier.py",
+    input=dict(mnist=MNIST),
+    output=dict(
         model="results/models/limits/classifier.pt",
         metrics="results/metrics/limits_classifier.json",
-    log:
-        log_path("limits_classifier"),
-    benchmark:
-        bench_path("limits_classifier")
-    conda:
-        conda_env("torch")
-    threads: HEAVY_THREADS
-    resources:
-        mem_mb=config["resources"]["mem_mb"],
-        gpu=GPU,
-    params:
+    ),
+    params=dict(
         seed=rule_seed("limits_classifier"),
         device=DEVICE,
         classifier=LIMITS["classifier"],
-    script:
-        "../scripts/limits_classifier.py"
+    ),
+    threads=HEAVY_THREADS,
+)
 
-
-rule limits_train:
-    input:
-        library=library_of("limits_train.py"),
-        mnist="results/data/mnist.npz",
-    output:
-        model="results/models/limits/{limits_model}_d{limits_dim}.pt",
-    log:
-        log_path("limits_train_{limits_model}_d{limits_dim}"),
-    benchmark:
-        bench_path("limits_train_{limits_model}_d{limits_dim}")
-    conda:
-        conda_env("torch")
-    threads: HEAVY_THREADS
-    resources:
-        mem_mb=config["resources"]["mem_mb"],
-        gpu=GPU,
-    params:
+compute_rule(
+    "limits_train",
+    "limits_train.py",
+    input=dict(mnist=MNIST),
+    output=dict(model="results/models/limits/{limits_model}_d{limits_dim}.pt"),
+    params=dict(
         seed=lambda w: rule_seed("limits_train", f"{w.limits_model}_d{w.limits_dim}"),
         binarize_seed=rule_seed("mnist_binarized"),
         device=DEVICE,
@@ -73,31 +53,25 @@ rule limits_train:
         hidden=LIMITS["hidden"],
         train=LIMITS["train"],
         vqvae=LIMITS["vqvae"],
-    script:
-        "../scripts/limits_train.py"
+    ),
+    threads=HEAVY_THREADS,
+    job="limits_train_{limits_model}_d{limits_dim}",
+)
 
-
-rule limits_evaluate:
-    input:
-        library=library_of("limits_evaluate.py"),
-        mnist="results/data/mnist.npz",
+compute_rule(
+    "limits_evaluate",
+    "limits_evaluate.py",
+    input=dict(
+        mnist=MNIST,
         classifier="results/models/limits/classifier.pt",
         classifier_metrics="results/metrics/limits_classifier.json",
         models=expand("results/models/limits/{name}.pt", name=LIMITS_MODELS),
-    output:
+    ),
+    output=dict(
         metrics="results/metrics/limits.json",
         arrays="results/models/limits/evaluation.npz",
-    log:
-        log_path("limits_evaluate"),
-    benchmark:
-        bench_path("limits_evaluate")
-    conda:
-        conda_env("torch")
-    threads: HEAVY_THREADS
-    resources:
-        mem_mb=config["resources"]["mem_mb"],
-        gpu=GPU,
-    params:
+    ),
+    params=dict(
         seed=rule_seed("limits_evaluate"),
         binarize_seed=rule_seed("mnist_binarized"),
         device=DEVICE,
@@ -105,15 +79,21 @@ rule limits_evaluate:
         n_train=config["data"]["n_train"],
         n_test=config["data"]["n_test"],
         models=LIMITS_MODELS,
-        latent_dims=LIMITS["latent_dims"],
-        primary_dim=LIMITS["primary_dim"],
-        judge=LIMITS["judge"],
-        train=LIMITS["train"],
-        iwae_k=LIMITS["iwae_k"],
-        eval_n_test=LIMITS["eval_n_test"],
+        **{
+            k: LIMITS[k]
+            for k in (
+                "latent_dims",
+                "primary_dim",
+                "judge",
+                "train",
+                "iwae_k",
+                "eval_n_test",
+            )
+        },
         eval_batch=LIMITS["eval_batch"],
-    script:
-        "../scripts/limits_evaluate.py"
+    ),
+    threads=HEAVY_THREADS,
+)
 
 
 # this file is included after every other chapter: the summary table reads every metrics JSON registered so far

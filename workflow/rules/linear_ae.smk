@@ -3,26 +3,15 @@ LAE = config["linear_ae"]
 LAE_CAT = "2. The AutoEncoder and Linear AE = PCA"
 
 
-rule linear_ae_train:
-    input:
-        library=library_of("linear_ae_train.py"),
-        mnist="results/data/mnist.npz",
-    output:
+compute_rule(
+    "linear_ae_train",
+    "linear_ae_train.py",
+    input=dict(mnist=MNIST),
+    output=dict(
         npz="results/models/linear_ae/trajectory.npz",
         metrics="results/metrics/linear_ae.json",
-    log:
-        log_path("linear_ae_train"),
-    benchmark:
-        bench_path("linear_ae_train")
-    conda:
-        conda_env("torch")
-    # one thread: each step is a d x D x D product (~20 MFLOP), too small to gain from threads (measured on the
-    # shared 2-core box: 74 ms/step with 1 thread, 395 ms/step with 2)
-    threads: 1
-    resources:
-        mem_mb=config["resources"]["mem_mb"],
-        gpu=GPU,
-    params:
+    ),
+    params=dict(
         seed=rule_seed("linear_ae_train"),
         device=DEVICE,
         profile=config["profile"],
@@ -32,27 +21,21 @@ rule linear_ae_train:
         train=LAE["train"],
         nll_sigma2=LAE["nll_sigma2"],
         bernoulli_clip=LAE["bernoulli_clip"],
-    script:
-        "../scripts/linear_ae_train.py"
+    ),
+    # one thread: each step is a d x D x D product (~20 MFLOP), too small to gain from threads (measured on the
+    # shared 2-core box: 74 ms/step with 1 thread, 395 ms/step with 2)
+    threads=1,
+)
 
-
-rule linear_ae_closed_forms:
-    input:
-        library=library_of("linear_ae_closed_forms.py"),
-        mnist="results/data/mnist.npz",
-    output:
+compute_rule(
+    "linear_ae_closed_forms",
+    "linear_ae_closed_forms.py",
+    input=dict(mnist=MNIST),
+    output=dict(
         npz="results/models/linear_ae/closed_forms.npz",
         metrics="results/metrics/linear_ae_closed_forms.json",
-    log:
-        log_path("linear_ae_closed_forms"),
-    benchmark:
-        bench_path("linear_ae_closed_forms")
-    conda:
-        conda_env("torch")
-    threads: HEAVY_THREADS
-    resources:
-        mem_mb=config["resources"]["mem_mb"],
-    params:
+    ),
+    params=dict(
         seed=rule_seed("linear_ae_closed_forms"),
         n_train=config["data"]["n_train"],
         n_test=config["data"]["n_test"],
@@ -62,8 +45,10 @@ rule linear_ae_closed_forms:
         claim_example=LAE["claim_example"],
         landscape_example=LAE["landscape_example"],
         shift_pixels=LAE["shift_pixels"],
-    script:
-        "../scripts/linear_ae_closed_forms.py"
+    ),
+    threads=HEAVY_THREADS,
+    gpu=0,
+)
 
 
 register_section(

@@ -5,85 +5,51 @@ MANIFOLDS = config["manifolds"]
 MANIFOLDS_CAT = "4. Uncorrelated is not independent"
 
 
-rule manifolds_circle:
-    input:
-        library=library_of("manifolds_circle.py"),
-    output:
+compute_rule(
+    "manifolds_circle",
+    "manifolds_circle.py",
+    output=dict(
         npz="results/models/manifolds/circle.npz",
         metrics="results/metrics/manifolds_circle.json",
-    log:
-        log_path("manifolds_circle"),
-    benchmark:
-        bench_path("manifolds_circle")
-    conda:
-        conda_env("torch")
-    threads: 1
-    resources:
-        mem_mb=config["resources"]["mem_mb"],
-        gpu=GPU,
-    params:
+    ),
+    params=dict(
         seed=rule_seed("manifolds_circle"),
         device=DEVICE,
-        n=MANIFOLDS["circle"]["n"],
-        hidden=MANIFOLDS["circle"]["hidden"],
-        epochs=MANIFOLDS["circle"]["epochs"],
-        batch_size=MANIFOLDS["circle"]["batch_size"],
-        lr=MANIFOLDS["circle"]["lr"],
-    script:
-        "../scripts/manifolds_circle.py"
+        **{
+            k: MANIFOLDS["circle"][k]
+            for k in ("n", "hidden", "epochs", "batch_size", "lr")
+        },
+    ),
+)
 
-
-rule manifolds_swissroll:
-    input:
-        library=library_of("manifolds_swissroll.py"),
-        circle="results/metrics/manifolds_circle.json",
-    output:
+compute_rule(
+    "manifolds_swissroll",
+    "manifolds_swissroll.py",
+    input=dict(circle="results/metrics/manifolds_circle.json"),
+    output=dict(
         npz="results/models/manifolds/swissroll.npz",
         metrics="results/metrics/manifolds.json",
-    log:
-        log_path("manifolds_swissroll"),
-    benchmark:
-        bench_path("manifolds_swissroll")
-    conda:
-        conda_env("torch")
-    threads: 1
-    resources:
-        mem_mb=config["resources"]["mem_mb"],
-        gpu=GPU,
-    params:
+    ),
+    params=dict(
         seed=rule_seed("manifolds_swissroll"),
         device=DEVICE,
-        n=MANIFOLDS["swiss_roll"]["n"],
-        k=MANIFOLDS["swiss_roll"]["k"],
-        noise=MANIFOLDS["swiss_roll"]["noise"],
+        **{k: MANIFOLDS["swiss_roll"][k] for k in ("n", "k", "noise")},
         max_dim=MANIFOLDS["max_dim"],
         ae=MANIFOLDS["swiss_roll"]["ae"],
-    script:
-        "../scripts/manifolds_swissroll.py"
+    ),
+)
 
-
-rule manifolds_mnist_residual:
-    input:
-        library=library_of("manifolds_mnist_residual.py"),
-        mnist="results/data/mnist.npz",
-    output:
-        metrics="results/metrics/manifolds_mnist_residual.json",
-    log:
-        log_path("manifolds_mnist_residual"),
-    benchmark:
-        bench_path("manifolds_mnist_residual")
-    conda:
-        conda_env("data")
-    threads: 1
-    resources:
-        mem_mb=config["resources"]["mem_mb"],
-    params:
-        n=MANIFOLDS["mnist"]["n"],
-        digit=MANIFOLDS["mnist"]["digit"],
-        k=MANIFOLDS["mnist"]["k"],
+compute_rule(
+    "manifolds_mnist_residual",
+    "manifolds_mnist_residual.py",
+    input=dict(mnist=MNIST),
+    output=dict(metrics="results/metrics/manifolds_mnist_residual.json"),
+    params=dict(
+        **{k: MANIFOLDS["mnist"][k] for k in ("n", "digit", "k")},
         max_dim=MANIFOLDS["max_dim"],
-    script:
-        "../scripts/manifolds_mnist_residual.py"
+    ),
+    env="data",
+)
 
 
 register_section(

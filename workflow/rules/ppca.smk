@@ -4,23 +4,14 @@ PPCA = config["ppca"]
 PPCA_CAT = "3. Probabilistic PCA"
 
 
-rule ppca_fit:
-    input:
-        library=library_of("ppca_fit.py"),
-        mnist="results/data/mnist.npz",
-    output:
-        npz="results/models/ppca/ppca_fit.npz",
-        metrics="results/metrics/ppca.json",
-    log:
-        log_path("ppca_fit"),
-    benchmark:
-        bench_path("ppca_fit")
-    conda:
-        conda_env("data")
-    threads: PPCA["blas_threads"] or HEAVY_THREADS
-    resources:
-        mem_mb=config["resources"]["mem_mb"],
-    params:
+compute_rule(
+    "ppca_fit",
+    "ppca_fit.py",
+    input=dict(mnist=MNIST),
+    output=dict(
+        npz="results/models/ppca/ppca_fit.npz", metrics="results/metrics/ppca.json"
+    ),
+    params=dict(
         q=PPCA["n_components"],
         n_train=PPCA["n_train"] or config["data"]["n_train"],
         n_test=config["data"]["n_test"],
@@ -29,29 +20,19 @@ rule ppca_fit:
         n_samples=PPCA["n_samples"],
         seed=rule_seed("ppca_fit"),
         profile=config["profile"],
-    script:
-        "../scripts/ppca_fit.py"
+    ),
+    env="data",
+    threads=PPCA["blas_threads"] or HEAVY_THREADS,
+)
 
-
-rule ppca_cost_bench:
-    input:
-        library=library_of("ppca_cost_bench.py"),
-    output:
-        metrics="results/metrics/ppca_cost_bench.json",
-    log:
-        log_path("ppca_cost_bench"),
-    benchmark:
-        bench_path("ppca_cost_bench")
-    conda:
-        conda_env("data")
-    threads: PPCA["bench"]["threads"]
-    resources:
-        mem_mb=config["resources"]["mem_mb"],
-    params:
-        bench=PPCA["bench"],
-        seed=rule_seed("ppca_cost_bench"),
-    script:
-        "../scripts/ppca_cost_bench.py"
+compute_rule(
+    "ppca_cost_bench",
+    "ppca_cost_bench.py",
+    output=dict(metrics="results/metrics/ppca_cost_bench.json"),
+    params=dict(bench=PPCA["bench"], seed=rule_seed("ppca_cost_bench")),
+    env="data",
+    threads=PPCA["bench"]["threads"],
+)
 
 
 register_section(

@@ -43,28 +43,24 @@ for _section in SECTIONS:
             " {params.figure_args} > {log} 2>&1"
 
 
-rule report:
-    input:
-        library=library_of("build_report.py"),
+compute_rule(
+    "report",
+    "build_report.py",
+    input=dict(
         figures=REPORT_FIGURES,
         tables=REPORT_TABLES,
         metrics=REPORT_METRICS,
         captions=[
             item["caption"] for s in SECTIONS for item in s["figures"] + s["tables"]
         ],
-    output:
-        html="results/report.html",
-    log:
-        log_path("report"),
-    benchmark:
-        bench_path("report")
-    conda:
-        conda_env("notebook")
-    params:
+    ),
+    output=dict(html="results/report.html"),
+    params=dict(
         sections=sorted(SECTIONS, key=lambda s: s["order"]),
         config=provenance_config(config),
-    script:
-        "../scripts/build_report.py"
+    ),
+    env="notebook",
+)
 
 
 # `snakemake --cores all chapter_data` rebuilds one chapter; `snakemake --cores all fig_data_mnist_samples`

@@ -13,6 +13,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F  # noqa: N812
 
+from aevq.models.seeding import PrivateTorchRNG
+
 
 class MnistCNN(nn.Module):
     def __init__(
@@ -29,21 +31,24 @@ class MnistCNN(nn.Module):
         super().__init__()
         self.device = torch.device(device)
         self.arch = arch
-        torch.manual_seed(seed)
-        self.drop = nn.Dropout(float(dropout))
-        if arch == "cnn":
-            c1, c2 = channels
-            side = ((28 - kernel + 1) // 2 - kernel + 1) // 2
-            self.conv1 = nn.Conv2d(1, c1, kernel)
-            self.conv2 = nn.Conv2d(c1, c2, kernel)
-            self.fc = nn.Linear(c2 * side * side, hidden[-1])
-        elif arch == "mlp":
-            from aevq.models.vae import mlp
+        # nn.Linear/Conv2d's default init and nn.Dropout draw only from torch's global generator: this model keeps
+        # its own copy of that state (the init, then the dropout masks of fit), never the process-wide one
+        self.torch_rng = PrivateTorchRNG(seed, device)
+        with self.torch_rng.active():
+            self.drop = nn.Dropout(float(dropout))
+            if arch == "cnn":
+                c1, c2 = channels
+                side = ((28 - kernel + 1) // 2 - kernel + 1) // 2
+                self.conv1 = nn.Conv2d(1, c1, kernel)
+                self.conv2 = nn.Conv2d(c1, c2, kernel)
+                self.fc = nn.Linear(c2 * side * side, hidden[-1])
+            elif arch == "mlp":
+                from aevq.models.vae import mlp
 
-            self.body = mlp([784, *hidden])
-        else:
-            raise ValueError(f"arch must be 'cnn' or 'mlp', not {arch!r}")
-        self.out = nn.Linear(hidden[-1], 10)
+                self.body = mlp([784, *hidden])
+            else:
+                raise ValueError(f"arch must be 'cnn' or 'mlp', not {arch!r}")
+            self.out = nn.Linear(hidden[-1], 10)
         self.generator = torch.Generator(device=self.device)
         self.generator.manual_seed(int(seed) + 1)
         self.history: list[float] = []
@@ -70,9 +75,10 @@ class MnistCNN(nn.Module):
             return F.cross_entropy(self(batch[:, :-1]), batch[:, -1].long())
 
         opt = torch.optim.Adam(self.parameters(), lr=lr)
-        self.history = fit_minibatch(
-            loss, opt, xy, epochs=epochs, batch_size=batch_size, generator=self.generator, desc="classifier"
-        )
+        with self.torch_rng.active():  # the dropout masks
+            self.history = fit_minibatch(
+                loss, opt, xy, epochs=epochs, batch_size=batch_size, generator=self.generator, desc="classifier"
+            )
         self.eval()
         return self
 

@@ -47,12 +47,16 @@ class DeepAutoencoder(nn.Module):
         self.sizes = [int(s) for s in sizes]
         self.code_activation = code_activation
         pairs = list(zip(self.sizes[:-1], self.sizes[1:], strict=True))
-        self.enc = nn.ModuleList(nn.Linear(a, b) for a, b in pairs)
-        self.dec = nn.ModuleList(nn.Linear(b, a) for a, b in reversed(pairs))
-        if generator is not None:  # PyTorch's default init, but drawn from a private generator
-            for layer in [*self.enc, *self.dec]:
-                bound = 1.0 / np.sqrt(layer.in_features)
-                with torch.no_grad():
+        # skip nn.Linear's own init: it draws from torch's global generator, which no model of ours touches
+        self.enc = nn.ModuleList(nn.utils.skip_init(nn.Linear, a, b) for a, b in pairs)
+        self.dec = nn.ModuleList(nn.utils.skip_init(nn.Linear, b, a) for a, b in reversed(pairs))
+        for layer in [*self.enc, *self.dec]:
+            bound = 1.0 / np.sqrt(layer.in_features)
+            with torch.no_grad():
+                if generator is None:  # zeros until from_rbms or load_state_dict sets them
+                    layer.weight.zero_()
+                    layer.bias.zero_()
+                else:  # PyTorch's default init U(-1/sqrt(fan_in), 1/sqrt(fan_in)), from the private generator
                     layer.weight.copy_((torch.rand(layer.weight.shape, generator=generator) * 2 - 1) * bound)
                     layer.bias.copy_((torch.rand(layer.bias.shape, generator=generator) * 2 - 1) * bound)
 
@@ -363,8 +367,9 @@ def _fun_grad(model: DeepAutoencoder, params: list[torch.Tensor], batch: torch.T
 
 def matmul_gflops(n: int = 1024, seconds: float = 1.0, device=None) -> float:
     """Dense float32 (n x n) @ (n x n) throughput in GFLOP/s (2 n^3 FLOPs per product), measured now, here."""
-    a = torch.rand(n, n, device=device)
-    b = torch.rand(n, n, device=device)
+    g = torch.Generator().manual_seed(0)  # the values do not matter; the global generator stays untouched
+    a = torch.rand(n, n, generator=g).to(device)
+    b = torch.rand(n, n, generator=g).to(device)
     out = torch.empty(n, n, device=device)
     torch.mm(a, b, out=out)  # warm-up
     reps, t0 = 0, time.perf_counter()

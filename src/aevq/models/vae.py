@@ -27,6 +27,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F  # noqa: N812
 
+from aevq.models.seeding import PrivateTorchRNG
+
 LOG_2PI = math.log(2 * math.pi)
 
 
@@ -74,11 +76,11 @@ class GaussianAE(nn.Module):
             raise ValueError(f"kind must be 'ae' or 'vae', not {kind!r}")
         self.kind, self.beta, self.latent_dim = kind, float(beta), int(latent_dim)
         self.device = torch.device(device)
-        torch.manual_seed(seed)  # weight init; all later draws use self.generator
-        self.encoder_body = mlp([n_pixels, *hidden])
-        self.mu_head = nn.Linear(hidden[-1], latent_dim)
-        self.logvar_head = nn.Linear(hidden[-1], latent_dim)
-        self.decoder = mlp([latent_dim, *reversed(hidden), n_pixels])
+        with PrivateTorchRNG(seed, device).active():  # nn.Linear's default init; all later draws use self.generator
+            self.encoder_body = mlp([n_pixels, *hidden])
+            self.mu_head = nn.Linear(hidden[-1], latent_dim)
+            self.logvar_head = nn.Linear(hidden[-1], latent_dim)
+            self.decoder = mlp([latent_dim, *reversed(hidden), n_pixels])
         self.generator = torch.Generator(device=self.device)
         self.generator.manual_seed(int(seed) + 1)
         self.history: list[float] = []

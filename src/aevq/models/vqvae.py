@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from aevq.models.seeding import PrivateTorchRNG
 from aevq.models.vae import bernoulli_log_lik, mlp
 
 
@@ -44,10 +45,10 @@ class VQVAE(nn.Module):
         super().__init__()
         self.K, self.D, self.m, self.commitment = int(codebook_size), int(code_dim), int(n_slots), float(commitment)
         self.device = torch.device(device)
-        torch.manual_seed(seed)
-        self.encoder = mlp([n_pixels, *hidden, self.m * self.D])
-        self.decoder = mlp([self.m * self.D, *reversed(hidden), n_pixels])
-        self.codebook = nn.Parameter(torch.empty(self.K, self.D).uniform_(-1.0 / self.K, 1.0 / self.K))
+        with PrivateTorchRNG(seed, device).active():  # nn.Linear's default init; all later draws use self.generator
+            self.encoder = mlp([n_pixels, *hidden, self.m * self.D])
+            self.decoder = mlp([self.m * self.D, *reversed(hidden), n_pixels])
+            self.codebook = nn.Parameter(torch.empty(self.K, self.D).uniform_(-1.0 / self.K, 1.0 / self.K))
         self.generator = torch.Generator(device=self.device)
         self.generator.manual_seed(int(seed) + 1)
         self.register_buffer("prior_counts", torch.ones(self.m, self.K))
