@@ -273,6 +273,18 @@ def compute_rule(
 SECTIONS = []
 
 
+def section_intro(key, values=None):
+    """A chapter's opening paragraph(s), from workflow/report/sections/<key>.rst (prose lives beside the figure
+    captions, not in the rule files), with ``{name}`` filled from ``values`` where the text quotes the config.
+    """
+    text = Path(repo_path(f"workflow/report/sections/{key}.rst")).read_text()
+    if values:
+        text = text.format(**values)
+    return "\n\n".join(
+        " ".join(par.split()) for par in text.split("\n\n") if par.strip()
+    )
+
+
 def register_section(
     key,
     order,
@@ -281,7 +293,7 @@ def register_section(
     figures=(),
     tables=(),
     metrics=(),
-    intro="",
+    intro_values=None,
     rules=(),
     products=(),
     notebook=None,
@@ -305,7 +317,8 @@ def register_section(
             order=order,
             title=title,
             lecture=lecture,
-            intro=intro,
+            intro=section_intro(key, intro_values),
+            intro_path=repo_path(f"workflow/report/sections/{key}.rst"),
             figures=[
                 dict(
                     path=f"results/figures/{f}.png",

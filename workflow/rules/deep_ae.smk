@@ -182,12 +182,4 @@ register_section(
         "deep_ae_logistic_pca",
         "deep_ae_rbm_check",
     ],
-    intro=(
-        "A stack of RBMs (784-1000-500-250-30) is pretrained layer by layer with CD-1, unrolled into an encoder and"
-        " a decoder with tied (transposed) weights, and fine-tuned end to end by backpropagation on the"
-        " cross-entropy. We compare it with the same net from random initialisation, a shallow 784-30 AE, logistic PCA and PCA,"
-        " on the paper's metric: squared error summed over the 784 pixels, averaged over test images. Fine-tuning"
-        " uses Adam on minibatches (the paper's conjugate gradients are the option ``deep_ae.finetune.optimizer: cg``);"
-        " its epoch is chosen on validation images held out of the training set, never on the test set."
-    ),
 )

@@ -96,15 +96,11 @@ register_section(
     ],
     tables=["helmholtz_learners"],
     metrics=["helmholtz"],
-    intro=(
-        f"A layered Helmholtz machine ({'-'.join(map(str, HH['sizes']))}-n: 32 binary pixels, {HH['sizes'][1]}"
-        f" binary first-layer units and n = {' or '.join(map(str, HH['tops']))} top units, so every explanation"
-        " of a pattern can be enumerated) learns the shift patterns of the lecture's Fig 8 three ways: by"
-        " wake-sleep, by reweighted wake-sleep (K importance samples from Q) and by exact maximum likelihood (the"
-        f" exact posterior by enumeration). Each learner sees the same {HH['budget']} patterns in the same order"
-        f" from the same initial weights, for each of {HH['seeds']} seeds. The first six figures follow the"
-        " lecture's own machine (wake-sleep, one top unit, the first seed); the last three compare the learners."
-        " Because the 508 distinct patterns and all latent configurations are few, log p(x), the free energy F,"
-        " the gap F + log p(x) = KL(Q||P) and KL(p_data||p_model) are exact."
+    intro_values=dict(
+        net="-".join(map(str, HH["sizes"])),
+        first=HH["sizes"][1],
+        tops=" or ".join(map(str, HH["tops"])),
+        budget=HH["budget"],
+        seeds=HH["seeds"],
     ),
 )

@@ -121,10 +121,4 @@ register_section(
     figures=LIMITS_FIGURES,
     tables=LIMITS_TABLES,
     metrics=["limits", "limits_classifier"],
-    intro=(
-        "Feed a trained AutoEncoder's decoder a random z ~ N(0, I) and the lecture says the output is almost always"
-        " meaningless noise. Here a small MNIST classifier, trained in the pipeline, turns that into numbers:"
-        " how confidently it labels decodes of random latents, how far they are from real digits, for an AE, a VAE,"
-        " beta-VAEs and a VQ-VAE with the same encoder/decoder sizes."
-    ),
 )

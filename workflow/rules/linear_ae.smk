@@ -87,12 +87,4 @@ register_section(
         "linear_ae_projection",
     ],
     metrics=["linear_ae", "linear_ae_closed_forms"],
-    intro=(
-        "An AutoEncoder is a recognition map z = W_e x into a narrow latent space (d < D) and a generation map"
-        " x_hat = W_d z back, trained so that x_hat is close to x. With identity activations the global optimum is"
-        " the PCA subspace (Baldi & Hornik 1989): we train a linear AE on MNIST by gradient descent from a random"
-        " start and watch it arrive there, enumerate every critical point of a small example to see that all but"
-        " one are saddles, and check the small identities the lecture relies on (MSE and BCE as negative"
-        " log-likelihoods, P* an orthogonal projection, the rotation freedom of the code)."
-    ),
 )

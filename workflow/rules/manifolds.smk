@@ -77,10 +77,4 @@ register_section(
     ],
     tables=["manifolds_embedding_quality"],
     metrics=["manifolds_circle", "manifolds", "manifolds_mnist_residual"],
-    intro=(
-        "PCA and the linear AutoEncoder see only the covariance. Two data sets whose low intrinsic dimension is"
-        " invisible to it: points on a circle (covariance 1/2 I, one parameter) and the Swiss roll (a rolled-up"
-        " 2-D sheet). Isomap (geodesic distances on a K = 7 neighbour graph, then classical MDS) and a small"
-        " nonlinear AutoEncoder recover what PCA cannot."
-    ),
 )

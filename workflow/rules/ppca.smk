@@ -51,10 +51,4 @@ register_section(
     figures=["ppca_em_convergence", "ppca_samples", "ppca_ml_formula", "ppca_cost"],
     tables=["ppca_posterior_check", "ppca_ml_formula_values", "ppca_cost_times"],
     metrics=["ppca", "ppca_cost_bench"],
-    intro=(
-        "PPCA gives PCA a likelihood: z ~ N(0, I), x | z ~ N(W z + mu, sigma^2 I). Its encoder p(z|x) is derived,"
-        " not assumed, and its maximum-likelihood fit has a closed form (PCA) and an EM route that never forms a"
-        " D x D matrix. Both are fitted on MNIST, the posterior formula is checked against the exact Gaussian"
-        " conditional and Monte Carlo, and the two fits' costs are measured."
-    ),
 )

@@ -53,6 +53,7 @@ compute_rule(
         captions=[
             item["caption"] for s in SECTIONS for item in s["figures"] + s["tables"]
         ],
+        intros=[s["intro_path"] for s in SECTIONS],
     ),
     output=dict(html="results/report.html"),
     params=dict(
