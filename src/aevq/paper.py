@@ -20,3 +20,10 @@ JUDGE_MIN_ACCURACY = 0.98
 JUDGE_SOURCE = (
     "LeNet-class CNNs reach ~99% test accuracy on MNIST (LeCun et al. 1998); below 98% a judge is not trustworthy"
 )
+
+# Tenenbaum, de Silva & Langford, "A global geometric framework for nonlinear dimensionality reduction", Science
+# 290:2319 (2000): the Swiss roll of Fig. 3 (N = 1000, K = 7) and its residual variance against dimension in Fig. 2B,
+# read as Isomap below 0.05 at d = 2 (its curve is near 0 from d = 2 on) and PCA / MDS above 0.2 there.
+TENENBAUM2000 = "Tenenbaum, de Silva & Langford, Science 290 (2000), Fig. 2-3 (Swiss roll, N = 1000, K = 7)"
+TENENBAUM2000_ISOMAP_RV_D2_MAX = 0.05
+TENENBAUM2000_PCA_RV_D2_MIN = 0.2
