@@ -4,7 +4,8 @@
 
 A refactor that should not change what the pipeline measures must print "identical" here for the quick profile (and,
 on a machine with the time, the full one). Values under a key that names a time or a speed (``timing``, ``*_s``,
-``wall``, ``gflops``, ...) are skipped: a rerun differs there and only there. Exit status 1 when anything differs.
+``wall``, ``gflops``, ...) are skipped, and of a benchmark's metrics (``*_bench.json``, nothing but timings) only
+what its claims state is compared: a rerun differs there and only there. Exit status 1 when anything differs.
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ def _diff(a, b, where: str, out: list[str]) -> None:
         out.append(f"{where}: {a!r} != {b!r}")
 
 
+def _claims_stated(path: Path) -> list[dict]:
+    keep = ("text", "op", "threshold", "source")
+    return [{k: row.get(k) for k in keep} for row in json.loads(path.read_text()).get("claims", [])]
+
+
 def _csv_rows(path: Path) -> list[dict]:
     with path.open(newline="") as fh:
         return list(csv.DictReader(fh))
@@ -61,6 +67,8 @@ def compare(old: Path, new: Path, only: tuple[str, ...] = ()) -> list[str]:
             a, b = old / sub / name, new / sub / name
             if not a.exists() or not b.exists():
                 out.append(f"{sub}/{name}: only in {'new' if not a.exists() else 'old'}")
+            elif name.endswith("_bench.json"):  # a benchmark measures only times: compare what its claims state
+                _diff(_claims_stated(a), _claims_stated(b), f"{sub}/{name}", out)
             elif name.endswith(".json"):
                 _diff(json.loads(a.read_text()), json.loads(b.read_text()), f"{sub}/{name}", out)
             elif name.endswith(".csv"):  # by column, so a timing column can be skipped
