@@ -243,20 +243,21 @@ def describe_rules(path):
 # fmt: off
 # (snakefmt cannot parse a rule inside a function; this block is formatted by hand)
 def compute_rule(
-    name, script, output, params=None, input=None, *, env="torch", threads=1, gpu=None, mem_mb=None,
+    name, script_file, output, params=None, input=None, *, env="torch", threads=1, gpu=None, mem_mb=None,
     priority=0, retries=0, job=None,
 ):
-    """Define the rule called ``name``, which runs workflow/scripts/``script`` on ``input`` with ``params``.
+    """Define the rule called ``name``, which runs workflow/scripts/``script_file`` on ``input`` with ``params``.
 
     All compute rules are declared through this, so what they all share is written once: the script's library
     modules as an input (an edit to one reruns exactly its users), a log and a benchmark named ``job`` (the rule's
     name unless it fans out over wildcards), the conda env of family ``env`` for the configured device, the memory
     of config["resources"], and a GPU for torch jobs on a CUDA run (``gpu=0`` for a torch job that never uses one).
     """
+    # (no argument may be called `script`: a job's generated code calls Snakemake's own `script` by that name)
     job = job or name
     rule:
         name: name
-        input: library=library_of(script), **(input or {})
+        input: library=library_of(script_file), **(input or {})
         output: **output
         log: log_path(job)
         benchmark: bench_path(job)
@@ -268,7 +269,7 @@ def compute_rule(
             mem_mb=mem_mb or config["resources"]["mem_mb"],
             gpu=GPU if gpu is None and env == "torch" else (gpu or 0),
         params: **(params or {})
-        script: f"../scripts/{script}"
+        script: f"../scripts/{script_file}"
 # fmt: on
 SECTIONS = []
 
