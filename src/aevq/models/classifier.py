@@ -31,6 +31,14 @@ class MnistCNN(nn.Module):
         super().__init__()
         self.device = torch.device(device)
         self.arch = arch
+        self._init_args = dict(
+            arch=arch,
+            channels=[int(c) for c in channels],
+            hidden=[int(h) for h in hidden],
+            kernel=int(kernel),
+            dropout=float(dropout),
+            seed=int(seed),
+        )
         # nn.Linear/Conv2d's default init and nn.Dropout draw only from torch's global generator: this model keeps
         # its own copy of that state (the init, then the dropout masks of fit), never the process-wide one
         self.torch_rng = PrivateTorchRNG(seed, device)
@@ -53,6 +61,10 @@ class MnistCNN(nn.Module):
         self.generator.manual_seed(int(seed) + 1)
         self.history: list[float] = []
         self.to(self.device)
+
+    def init_args(self) -> dict:
+        """The constructor arguments that rebuild this model (aevq.models.checkpoint)."""
+        return dict(self._init_args)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         if self.arch == "mlp":

@@ -41,7 +41,12 @@ class DeepAutoencoder(nn.Module):
     """
 
     def __init__(
-        self, sizes: Sequence[int], *, code_activation: str = "linear", generator: torch.Generator | None = None
+        self,
+        sizes: Sequence[int],
+        *,
+        code_activation: str = "linear",
+        generator: torch.Generator | None = None,
+        device=None,
     ):
         super().__init__()
         self.sizes = [int(s) for s in sizes]
@@ -59,6 +64,12 @@ class DeepAutoencoder(nn.Module):
                 else:  # PyTorch's default init U(-1/sqrt(fan_in), 1/sqrt(fan_in)), from the private generator
                     layer.weight.copy_((torch.rand(layer.weight.shape, generator=generator) * 2 - 1) * bound)
                     layer.bias.copy_((torch.rand(layer.bias.shape, generator=generator) * 2 - 1) * bound)
+        if device is not None:
+            self.to(device)
+
+    def init_args(self) -> dict:
+        """The constructor arguments that rebuild this model (aevq.models.checkpoint); the weights are loaded."""
+        return dict(sizes=list(self.sizes), code_activation=self.code_activation)
 
     @classmethod
     def from_rbms(cls, rbms: Sequence[RBM]) -> DeepAutoencoder:

@@ -57,10 +57,18 @@ class RBM(nn.Module):
         if hidden not in {"binary", "gaussian"}:
             raise ValueError(f"hidden must be 'binary' or 'gaussian', not {hidden!r}")
         self.n_visible, self.n_hidden, self.hidden = int(n_visible), int(n_hidden), hidden
-        w = torch.randn(n_visible, n_hidden, generator=generator, dtype=dtype, device="cpu") * init_std
+        self.init_std = float(init_std)
+        if generator is None:  # no global draw: without a generator the weights start at zero (or are loaded)
+            w = torch.zeros(n_visible, n_hidden, dtype=dtype)
+        else:
+            w = torch.randn(n_visible, n_hidden, generator=generator, dtype=dtype, device="cpu") * init_std
         self.W = nn.Parameter(w.to(device), requires_grad=False)
         self.b = nn.Parameter(torch.zeros(n_visible, dtype=dtype, device=device), requires_grad=False)
         self.c = nn.Parameter(torch.zeros(n_hidden, dtype=dtype, device=device), requires_grad=False)
+
+    def init_args(self) -> dict:
+        """The constructor arguments that rebuild this model (aevq.models.checkpoint); the weights are loaded."""
+        return dict(n_visible=self.n_visible, n_hidden=self.n_hidden, hidden=self.hidden, init_std=self.init_std)
 
     # -- conditionals ------------------------------------------------------------------------------------------
     def hidden_input(self, v: torch.Tensor) -> torch.Tensor:
@@ -76,7 +84,7 @@ class RBM(nn.Module):
         """Generation: p(v_i = 1|h) = sigmoid(b_i + W_i.h)."""
         return torch.sigmoid(torch.addmm(self.b, h, self.W.T))
 
-    def sample_hidden(self, mean: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    def sample_hidden(self, mean: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         if self.hidden == "gaussian":
             return mean + torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
         return torch.bernoulli(mean, generator=generator)

@@ -75,6 +75,7 @@ class GaussianAE(nn.Module):
         if kind not in {"ae", "vae"}:
             raise ValueError(f"kind must be 'ae' or 'vae', not {kind!r}")
         self.kind, self.beta, self.latent_dim = kind, float(beta), int(latent_dim)
+        self.hidden, self.n_pixels, self.seed = tuple(int(h) for h in hidden), int(n_pixels), int(seed)
         self.device = torch.device(device)
         with PrivateTorchRNG(seed, device).active():  # nn.Linear's default init; all later draws use self.generator
             self.encoder_body = mlp([n_pixels, *hidden])
@@ -183,6 +184,17 @@ class GaussianAE(nn.Module):
         return {"elbo_mc": np.concatenate(elbo), "iwae": np.concatenate(iw)}
 
     # -- persistence -------------------------------------------------------------------------------------------
+    def init_args(self) -> dict:
+        """The constructor arguments that rebuild this model (aevq.models.checkpoint)."""
+        return dict(
+            latent_dim=self.latent_dim,
+            kind=self.kind,
+            beta=self.beta,
+            hidden=list(self.hidden),
+            n_pixels=self.n_pixels,
+            seed=self.seed,
+        )
+
     def config(self) -> dict:
         return {
             "latent_dim": self.latent_dim,

@@ -44,6 +44,7 @@ class VQVAE(nn.Module):
     ):
         super().__init__()
         self.K, self.D, self.m, self.commitment = int(codebook_size), int(code_dim), int(n_slots), float(commitment)
+        self.hidden, self.n_pixels, self.seed = tuple(int(h) for h in hidden), int(n_pixels), int(seed)
         self.device = torch.device(device)
         with PrivateTorchRNG(seed, device).active():  # nn.Linear's default init; all later draws use self.generator
             self.encoder = mlp([n_pixels, *hidden, self.m * self.D])
@@ -54,6 +55,18 @@ class VQVAE(nn.Module):
         self.register_buffer("prior_counts", torch.ones(self.m, self.K))
         self.history: list[float] = []
         self.to(self.device)
+
+    def init_args(self) -> dict:
+        """The constructor arguments that rebuild this model (aevq.models.checkpoint)."""
+        return dict(
+            codebook_size=self.K,
+            code_dim=self.D,
+            n_slots=self.m,
+            commitment=self.commitment,
+            hidden=list(self.hidden),
+            n_pixels=self.n_pixels,
+            seed=self.seed,
+        )
 
     def z_e(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x).view(-1, self.m, self.D)

@@ -1,11 +1,14 @@
-"""The model contract on randomness: every model draws only from its own generators, never from (or into) torch's
-process-wide one, and with the same seed it gives the same numbers as the plain ``torch.manual_seed`` recipe."""
+"""The model contract. Randomness: every model draws only from its own generators, never from (or into) torch's
+process-wide one, and with the same seed it gives the same numbers as the plain ``torch.manual_seed`` recipe.
+Checkpoints: one format that records the constructor arguments, so a file alone rebuilds the model."""
 
 import numpy as np
 import torch
 
+from aevq.models.checkpoint import load_extra, load_model, save_model
 from aevq.models.classifier import MnistCNN
 from aevq.models.deep_ae import DeepAutoencoder, matmul_gflops
+from aevq.models.rbm import RBM
 from aevq.models.vae import GaussianAE, mlp
 from aevq.models.vqvae import VQVAE
 
@@ -56,3 +59,34 @@ def test_dropout_masks_come_from_the_models_own_state():
         return clf.history
 
     assert fitted(1) == fitted(2)
+
+
+def test_a_checkpoint_alone_rebuilds_every_model(tmp_path):
+    for model in build_all(4):
+        model.history_ = [1.0, 0.5]
+        save_model(model, tmp_path / "m.pt", note="kept")
+        back = load_model(tmp_path / "m.pt")
+        assert type(back) is type(model) and back.init_args() == model.init_args()
+        assert back.history_ == [1.0, 0.5] and load_extra(tmp_path / "m.pt") == {"note": "kept"}
+        rebuilt, saved = back.state_dict(), model.state_dict()
+        assert rebuilt.keys() == saved.keys() and all(torch.equal(rebuilt[k], saved[k]) for k in saved)
+        assert not back.training  # loaded for use: eval mode (dropout off)
+
+
+def test_a_stack_is_one_checkpoint_and_a_load_draws_nothing(tmp_path):
+    g = torch.Generator().manual_seed(0)
+    stack = [RBM(12, 6, generator=g), RBM(6, 3, hidden="gaussian", generator=g)]
+    save_model(stack, tmp_path / "stack.pt")
+    before = torch.get_rng_state()
+    back = load_model(tmp_path / "stack.pt")
+    assert torch.equal(torch.get_rng_state(), before)
+    assert [r.init_args() for r in back] == [r.init_args() for r in stack]
+    assert all(torch.equal(a.W, b.W) for a, b in zip(back, stack, strict=True))
+
+
+def test_a_checkpoint_of_another_format_is_refused_with_the_fix(tmp_path):
+    import pytest
+
+    torch.save({"state_dict": {}, "arch": {}}, tmp_path / "old.pt")
+    with pytest.raises(ValueError, match="rebuild it"):
+        load_model(tmp_path / "old.pt")
