@@ -14,6 +14,7 @@ from torch import nn
 from torch.nn import functional as F  # noqa: N812
 
 from aevq.models.seeding import PrivateTorchRNG
+from aevq.runtime import torch_generator
 
 
 class MnistCNN(nn.Module):
@@ -57,8 +58,7 @@ class MnistCNN(nn.Module):
             else:
                 raise ValueError(f"arch must be 'cnn' or 'mlp', not {arch!r}")
             self.out = nn.Linear(hidden[-1], 10)
-        self.generator = torch.Generator(device=self.device)
-        self.generator.manual_seed(int(seed) + 1)
+        self.generator = torch_generator(int(seed) + 1, device=self.device)  # every draw after the init
         self.history: list[float] = []
         self.to(self.device)
 

@@ -28,6 +28,7 @@ from torch import nn
 from torch.nn import functional as F  # noqa: N812
 
 from aevq.models.seeding import PrivateTorchRNG
+from aevq.runtime import torch_generator
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -57,7 +58,31 @@ def bernoulli_log_lik(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return -F.binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none").sum(dim=-1)
 
 
-class GaussianAE(nn.Module):
+class MnistMLPModel(nn.Module):
+    """What the limits chapter's AE, VAE and VQ-VAE share: MLP hidden sizes, the pixel count, the device, the seed of
+    their initial weights (``init_scope``) and the private generator of every later draw (``generator``)."""
+
+    def __init__(self, *, hidden: tuple[int, ...], n_pixels: int, device, seed: int):
+        super().__init__()
+        self.hidden, self.n_pixels, self.seed = tuple(int(h) for h in hidden), int(n_pixels), int(seed)
+        self.device = torch.device(device)
+        self.generator = torch_generator(self.seed + 1, device=self.device)
+        self.history: list[float] = []
+
+    def init_args(self) -> dict:
+        """The constructor arguments that rebuild this model (aevq.models.checkpoint)."""
+        return dict(**self.own_args(), hidden=list(self.hidden), n_pixels=self.n_pixels, seed=self.seed)
+
+    def own_args(self) -> dict:
+        """The subclass's own constructor arguments."""
+        raise NotImplementedError
+
+    def init_scope(self):
+        """The block that builds the layers: nn.Linear's default init draws there from this model's own stream."""
+        return PrivateTorchRNG(self.seed, self.device).active()
+
+
+class GaussianAE(MnistMLPModel):
     """AE (``kind="ae"``) or VAE / beta-VAE (``kind="vae"``) with an MLP 784-hidden-d encoder and mirrored decoder."""
 
     def __init__(
@@ -71,20 +96,15 @@ class GaussianAE(nn.Module):
         device="cpu",
         seed: int = 0,
     ):
-        super().__init__()
         if kind not in {"ae", "vae"}:
             raise ValueError(f"kind must be 'ae' or 'vae', not {kind!r}")
+        super().__init__(hidden=hidden, n_pixels=n_pixels, device=device, seed=seed)
         self.kind, self.beta, self.latent_dim = kind, float(beta), int(latent_dim)
-        self.hidden, self.n_pixels, self.seed = tuple(int(h) for h in hidden), int(n_pixels), int(seed)
-        self.device = torch.device(device)
-        with PrivateTorchRNG(seed, device).active():  # nn.Linear's default init; all later draws use self.generator
+        with self.init_scope():
             self.encoder_body = mlp([n_pixels, *hidden])
             self.mu_head = nn.Linear(hidden[-1], latent_dim)
             self.logvar_head = nn.Linear(hidden[-1], latent_dim)
             self.decoder = mlp([latent_dim, *reversed(hidden), n_pixels])
-        self.generator = torch.Generator(device=self.device)
-        self.generator.manual_seed(int(seed) + 1)
-        self.history: list[float] = []
         self.to(self.device)
 
     # -- the two maps ------------------------------------------------------------------------------------------
@@ -184,16 +204,8 @@ class GaussianAE(nn.Module):
         return {"elbo_mc": np.concatenate(elbo), "iwae": np.concatenate(iw)}
 
     # -- persistence -------------------------------------------------------------------------------------------
-    def init_args(self) -> dict:
-        """The constructor arguments that rebuild this model (aevq.models.checkpoint)."""
-        return dict(
-            latent_dim=self.latent_dim,
-            kind=self.kind,
-            beta=self.beta,
-            hidden=list(self.hidden),
-            n_pixels=self.n_pixels,
-            seed=self.seed,
-        )
+    def own_args(self) -> dict:
+        return dict(latent_dim=self.latent_dim, kind=self.kind, beta=self.beta)
 
     def config(self) -> dict:
         return {

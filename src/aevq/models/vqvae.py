@@ -17,8 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from aevq.models.seeding import PrivateTorchRNG
-from aevq.models.vae import bernoulli_log_lik, mlp
+from aevq.models.vae import MnistMLPModel, bernoulli_log_lik, mlp
 
 
 def perplexity(counts: np.ndarray) -> float:
@@ -29,7 +28,7 @@ def perplexity(counts: np.ndarray) -> float:
     return float(np.exp(-(nz * np.log(nz)).sum()))
 
 
-class VQVAE(nn.Module):
+class VQVAE(MnistMLPModel):
     def __init__(
         self,
         *,
@@ -42,31 +41,17 @@ class VQVAE(nn.Module):
         device="cpu",
         seed: int = 0,
     ):
-        super().__init__()
+        super().__init__(hidden=hidden, n_pixels=n_pixels, device=device, seed=seed)
         self.K, self.D, self.m, self.commitment = int(codebook_size), int(code_dim), int(n_slots), float(commitment)
-        self.hidden, self.n_pixels, self.seed = tuple(int(h) for h in hidden), int(n_pixels), int(seed)
-        self.device = torch.device(device)
-        with PrivateTorchRNG(seed, device).active():  # nn.Linear's default init; all later draws use self.generator
+        with self.init_scope():
             self.encoder = mlp([n_pixels, *hidden, self.m * self.D])
             self.decoder = mlp([self.m * self.D, *reversed(hidden), n_pixels])
             self.codebook = nn.Parameter(torch.empty(self.K, self.D).uniform_(-1.0 / self.K, 1.0 / self.K))
-        self.generator = torch.Generator(device=self.device)
-        self.generator.manual_seed(int(seed) + 1)
         self.register_buffer("prior_counts", torch.ones(self.m, self.K))
-        self.history: list[float] = []
         self.to(self.device)
 
-    def init_args(self) -> dict:
-        """The constructor arguments that rebuild this model (aevq.models.checkpoint)."""
-        return dict(
-            codebook_size=self.K,
-            code_dim=self.D,
-            n_slots=self.m,
-            commitment=self.commitment,
-            hidden=list(self.hidden),
-            n_pixels=self.n_pixels,
-            seed=self.seed,
-        )
+    def own_args(self) -> dict:
+        return dict(codebook_size=self.K, code_dim=self.D, n_slots=self.m, commitment=self.commitment)
 
     def z_e(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x).view(-1, self.m, self.D)
