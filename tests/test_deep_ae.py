@@ -1,8 +1,12 @@
 """Deep AE chapter: RBM factorization vs enumeration, CD-1 learns, unrolling ties the decoder to the encoder."""
 
+from types import SimpleNamespace
+
+import numpy as np
 import pytest
 import torch
 
+import aevq.chapters.deep_ae as ch
 from aevq.models.deep_ae import (
     DeepAutoencoder,
     DivergenceError,
@@ -251,3 +255,209 @@ def test_logistic_pca_encode_leaves_basis_fixed_and_linear_encoder_runs():
     assert torch.equal(w, model.W) and torch.equal(mu, model.mu)
     z = model.fit_linear_encoder(x[:80]).encode_linear(x[80:])
     assert z.shape == (20, 3) and torch.isfinite(z).all()
+
+
+# --- aevq.chapters.deep_ae: what the chapter measures and claims --------------------------------------------------
+def _digits(n, d=16, seed=0):
+    """Images in [0, 1] with labels 0..9 (every digit present), a few dominant directions plus noise."""
+    rng = np.random.default_rng(seed)
+    basis = rng.normal(size=(3, d))
+    x = 1 / (1 + np.exp(-(rng.normal(size=(n, 3)) @ basis + 0.3 * rng.normal(size=(n, d)))))
+    return x, np.arange(n) % 10
+
+
+def test_pca_baseline_matches_the_svd_of_the_centred_data():
+    """Oracle: the right singular vectors of X - mu (no covariance, no eigh) span the same top-k subspaces."""
+    x_train, _ = _digits(300)
+    x_test, y_test = _digits(60, seed=1)
+    metrics, arrays = ch.pca_baseline(x_train, x_test, y_test, 4)
+    mean = x_train.mean(0)
+    _, s, vt = np.linalg.svd(x_train - mean, full_matrices=False)
+    for k, key in ((4, "test_error"), (2, "test_error_2_components")):
+        x_hat = mean + (x_test - mean) @ vt[:k].T @ vt[:k]
+        assert metrics[key] == pytest.approx(((x_test - x_hat) ** 2).sum(1).mean(), rel=1e-10)
+    assert metrics["explained_variance_ratio"] == pytest.approx((s[:4] ** 2).sum() / (s**2).sum(), rel=1e-10)
+    assert (metrics["n_train"], metrics["n_test"], metrics["n_components"]) == (300, 60, 4)
+    assert list(arrays["picks"]) == list(range(10)) and arrays["recon"].shape == (10, 16)
+    # the 2-D codes agree with the SVD's up to the sign of each axis
+    assert np.allclose(np.abs(arrays["codes"]), np.abs((x_test - mean) @ vt[:2].T), atol=1e-5)
+    assert arrays["labels"] is y_test
+
+
+def test_reconstruction_error_is_the_sum_over_pixels_averaged_over_images():
+    x = np.array([[1.0, 0.0], [0.5, 0.5]])
+    x_hat = np.array([[0.0, 0.0], [0.5, 1.5]])
+    assert ch.reconstruction_error(x, x_hat) == pytest.approx((1.0 + 1.0) / 2)
+    assert ch.reconstruction_error(torch.as_tensor(x), torch.as_tensor(x_hat)) == pytest.approx(1.0)
+
+
+def test_logistic_pca_baseline_measures_its_model():
+    from aevq.models.logistic_pca import LogisticPCA
+
+    x_np, _ = _digits(100, seed=2)
+    x_test_np, y_test = _digits(30, seed=3)
+    x, x_test = torch.as_tensor(x_np, dtype=torch.float32), torch.as_tensor(x_test_np, dtype=torch.float32)
+    kw = dict(n_components=3, steps=30, lr=0.05)
+    metrics, arrays = ch.logistic_pca_baseline(x, x_test, y_test, generator=torch.Generator().manual_seed(4), **kw)
+    # oracle: the same model, fitted with the same generator, measured by hand
+    model = LogisticPCA(3, steps=30, lr=0.05, generator=torch.Generator().manual_seed(4)).fit(x)
+    x_hat = model.decode(model.encode(x_test))
+    assert metrics["test_error"] == pytest.approx(float(((x_test - x_hat) ** 2).sum(1).mean()), rel=1e-6)
+    assert metrics["train_error"] < ((x_np - x_np.mean(0)) ** 2).sum(1).mean()  # better than the mean image
+    assert np.isfinite(metrics["test_error_linear_encoder"])
+    assert metrics["train_cross_entropy"] == pytest.approx(model.history[-1], rel=1e-6)
+    assert arrays["recon"].shape == (10, 16) and arrays["recon"].dtype == np.float32
+
+
+def test_factorization_check_summarises_the_table():
+    out = ch.factorization_check(4, 5, 3, seed=0)
+    assert len(out["rows"]) == 3 and out["dtype"] == "float64"
+    assert out["max_abs_error_p_h_given_v"] == max(r["max_abs_error_p_h_given_v"] for r in out["rows"]) < 1e-10
+    assert out["max_abs_error_free_energy"] < 1e-10
+
+
+def test_speed_accounting_follows_the_layer_sizes():
+    rbms = [RBM(20, 12), RBM(12, 3, hidden="gaussian")]
+    for r in rbms:
+        r.history = [{"recon_error": 1.0, "seconds": 0.5}, {"recon_error": 0.5, "seconds": 1.5}]
+    out = ch.pretrain_metrics(rbms, [20, 12, 3], n_samples=100, epochs=2, matmul_gflops=10.0)
+    assert [lay["layer"] for lay in out["layers"]] == ["20-12 (binary)", "12-3 (gaussian)"]
+    t = out["timing"]
+    assert t["total_train_seconds"] == 4.0 and t["seconds_per_epoch_all_layers"] == 2.0
+    flops = 10 * (20 * 12 + 12 * 3) * 2 * 100  # 5 products of d_{l-1} x d_l per CD-1 step, 2 FLOPs each
+    assert t["achieved_gflops"] == pytest.approx(flops / 4.0 / 1e9)
+    assert t["fraction_of_matmul"] == pytest.approx(flops / 4.0 / 1e9 / 10.0)
+    assert t["samples_per_s"] == pytest.approx(100 * 4 / 4.0)
+    assert t["layers"][0]["samples_per_s"] == pytest.approx(100 * 2 / 2.0)
+    # fine-tuning: 6 FLOPs per weight and case; with CG, per objective evaluation on a block
+    model = DeepAutoencoder([20, 12, 3])
+    assert model.train_flops_per_sample() == 6 * 2 * (20 * 12 + 12 * 3)
+    hist = [{"seconds": 0.0}, {"seconds": 1.0}, {"seconds": 3.0}]
+    adam = SimpleNamespace(history=hist, n_evals_per_epoch=[])
+    t = ch.fine_tune_timing(adam, model, n_samples=50, cg_block=10, matmul_gflops=1.0)
+    assert t["samples_per_s"] == pytest.approx(100 / 4.0) and "evaluations_per_epoch" not in t
+    cg = SimpleNamespace(history=hist, n_evals_per_epoch=[30, 50])
+    t = ch.fine_tune_timing(cg, model, n_samples=50, cg_block=10, matmul_gflops=1.0)
+    assert t["evaluations_per_epoch"] == 40
+    assert t["achieved_gflops"] == pytest.approx(80 * 10 * model.train_flops_per_sample() / 4.0 / 1e9)
+
+
+def _chapter_docs(*, deep=5.0, pca=13.0, random=8.0, fact_err=1e-15):
+    """Metrics documents of the eight rules, with the numbers the claims read set by the caller."""
+    net = {"sizes": [16, 8, 4], "epochs_run": 3, "timing": {"finetune": {}}}
+    timing = {k: 1.0 for k in ("seconds_per_epoch", "samples_per_s", "achieved_gflops", "fraction_of_matmul")}
+    timing |= {"matmul_gflops": 2.0, "epoch_seconds": [1.0, 2.0]}
+    ft = {
+        **net,
+        "test_error": deep,
+        "n_train": 200,
+        "n_validation": 50,
+        "n_test": 50,
+        "optimizer": "Adam",
+        "selection": "early stopping",
+        "best_epoch": 2,
+        "val_error": deep,
+        "test_error_last_epoch": deep,
+    }
+    docs = {
+        "finetune": ft,
+        "random_init": {**net, "test_error": random},
+        "shallow": {**net, "sizes": [16, 4], "code_units": "linear", "test_error": 9.0},
+        "codes2d": {**net, "sizes": [16, 8, 2], "test_error": 11.0},
+        "pca": {"test_error": pca, "test_error_2_components": 15.0, "n_components": 4},
+        "logistic_pca": {
+            "test_error": 10.0,
+            "test_error_linear_encoder": 12.0,
+            "n_components": 4,
+            "steps": 30,
+            "timing": {},
+        },
+        "rbm_check": {"max_abs_error_p_h_given_v": fact_err, "max_abs_error_free_energy": 1e-14, "rows": [{}] * 3}
+        | {"n_visible": 4, "n_hidden": 5},
+        "pretrain": {
+            "epochs": 2,
+            "timing": {"seconds_per_epoch_all_layers": 1.0, "total_train_seconds": 2.0, "layers": []} | timing,
+        },
+    }
+    for key in ch.KINDS:
+        docs[key]["timing"] = {"finetune": timing}
+    return docs
+
+
+def _status(docs, profile="quick"):
+    return [row["status"] for row in ch.chapter_claims(docs, profile)]
+
+
+def test_chapter_claims_pass_and_fail():
+    assert _status(_chapter_docs()) == ["pass", "full profile only", "pass", "pass"]
+    assert _status(_chapter_docs(deep=14.0, random=20.0)) == ["FAIL", "full profile only", "pass", "pass"]
+    assert _status(_chapter_docs(deep=6.0, random=5.0))[2] == "FAIL"
+    assert _status(_chapter_docs(fact_err=1e-6))[3] == "FAIL"
+    # the paper's 3.00 is tested by the full profile only
+    assert _status(_chapter_docs(deep=2.9), "full")[1] == "pass"
+    assert _status(_chapter_docs(deep=3.1), "full")[1] == "FAIL"
+    rows = ch.chapter_claims(_chapter_docs(), "quick")
+    assert [r["threshold"] for r in rows] == [13.0, 3.00, 8.0, 1e-10]
+    assert "the paper: 60000 / 10000 images" in rows[0]["detail"]
+
+
+def test_chapter_metrics_gathers_the_table_summary_and_timing():
+    out = ch.chapter_metrics(_chapter_docs(), profile="quick", threads_requested=2)
+    assert [r["ours"] for r in out["errors"]] == [5.0, 8.0, 9.0, 10.0, 12.0, 13.0, 11.0, 15.0]
+    assert [r["paper"] for r in out["errors"]] == [3.00, None, None, 8.01, None, 13.87, None, None]
+    assert out["errors"][2]["model"] == "shallow AE 16-4 (linear code, logistic output)"
+    assert "5.00 vs PCA-4's 13.00" in out["summary_rows"][0]["key_result"]
+    assert [r["stage"] for r in out["timing"]["stages"]] == ["pretrain (all RBMs)", *ch.KINDS]
+    assert out["timing"]["stages"][1]["train_seconds"] == 3.0 and out["timing"]["threads_requested"] == 2
+
+
+@pytest.mark.parametrize("kind", ch.KINDS)
+def test_chapter_nets_in_miniature(kind):
+    """Each net of the chapter, from its start through fine-tuning to its metrics, on a 16-pixel problem."""
+    x, x_val, x_test, g = _tiny_problem()
+    y_test = np.arange(x_test.shape[0]) % 10
+    pre = dict(epochs=1, lr_binary=0.1, lr_top=0.001, momentum_initial=0.5, momentum_final=0.9, momentum_switch_epoch=5)
+    pre["weight_decay"] = 0.0002
+    rbms = pretrain_stack(x, [16, 8, 4], batch_size=20, generator=g, **pre)
+    assert ch.first_layer_filters(rbms).shape == (8, 16)
+    rbms = ch.rbm_stack_from_state(ch.rbm_stack_state([16, 8, 4], rbms))  # the round trip through rbms.pt
+    sizes = {"finetune": [16, 8, 4], "random_init": [16, 8, 4], "shallow": [16, 4], "codes2d": [16, 8, 2]}[kind]
+    model, info, pre_timing = ch.initial_autoencoder(
+        kind,
+        sizes,
+        x=x,
+        rbms=rbms if kind in {"finetune", "codes2d"} else None,
+        pretrain=pre,
+        batch_size=20,
+        shallow_code="linear",
+        generator=g,
+        device="cpu",
+        matmul_gflops=1.0,
+    )
+    assert model.sizes == sizes and (pre_timing is not None) == (kind == "codes2d")
+    if kind == "finetune":  # unrolled: the decoder is the encoder transposed
+        assert all(torch.equal(d.weight, e.weight.T) for e, d in zip(model.enc, reversed(model.dec), strict=True))
+    before = evaluate(model, x)["error"]
+    ft = dict(max_epochs=3, patience=3, lr=0.01, optimizer="adam", cg_block=50, cg_line_searches=3)
+    result = ch.fine_tune_net(model, x, x_val, x_test, finetune=ft, batch_size=20, generator=g, desc=kind)
+    assert all({"train_error", "test_error"} <= set(h) for h in result.history)
+    assert result.history[0]["train_error"] == before  # the monitor's probe: the first training images (all here)
+    arrays = ch.reconstruction_arrays(model, x_test, y_test, with_codes=kind == "codes2d")
+    assert arrays["recon"].shape == (10, 16) and ("codes" in arrays) == (kind == "codes2d")
+    metrics = ch.training_metrics(
+        kind, sizes, result, info=info, finetune=ft, batch_size=20, n_train=200, n_test=50, n_validation=50, timing={}
+    )
+    best = result.history[result.best_epoch]
+    assert metrics["test_error"] == best["test_error"] and metrics["val_error"] == best["val_error"]
+    assert metrics["test_error"] == pytest.approx(ch.reconstruction_error(x_test, model(x_test).detach()), rel=1e-5)
+    assert metrics["epochs_run"] == len(result.history) - 1 and ("code_units" in metrics) == (kind == "shallow")
+
+
+def test_initial_autoencoder_refuses_a_stack_of_other_sizes():
+    x, _, _, g = _tiny_problem()
+    rbms = [RBM(16, 8), RBM(8, 4, hidden="gaussian")]
+    kw = dict(x=x, pretrain={}, batch_size=20, shallow_code="linear", generator=g, device="cpu", matmul_gflops=1.0)
+    with pytest.raises(ValueError, match="16-8-4"):
+        ch.initial_autoencoder("finetune", [16, 8, 3], rbms=rbms, **kw)
+    with pytest.raises(ValueError, match="kind"):
+        ch.initial_autoencoder("deeper", [16, 8, 4], rbms=rbms, **kw)
