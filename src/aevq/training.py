@@ -25,7 +25,7 @@ def fit_minibatch(
     batch_size: int,
     generator,
     desc: str = "train",
-    on_epoch_end: Callable[[int, float], None] | None = None,
+    on_epoch_end: Callable[[int, float], bool | None] | None = None,
     explode: float = 10.0,
 ) -> list[float]:
     """Minimise ``loss_fn(batch)`` (mean over the batch) by minibatch steps; return the mean loss per epoch.
@@ -34,7 +34,7 @@ def fit_minibatch(
     ``torch.Generator``), so a run is reproducible from its seed. A non-finite loss stops training with an error
     rather than saving a broken model, and so does a finite one that rises ``explode`` x |first epoch's| above the
     first epoch's mean or ends above it (:func:`aevq.runtime.check_progress`). ``on_epoch_end(epoch, mean_loss)``
-    may evaluate and record curves.
+    may evaluate and record curves; a true return value ends training after that epoch.
     """
     import torch
 
@@ -59,7 +59,7 @@ def fit_minibatch(
                 " training diverged; lower the learning rate in the config. No output was written."
             )
         bar.set_postfix(loss=f"{mean:.5g}")
-        if on_epoch_end is not None:
-            on_epoch_end(epoch, mean)
+        if on_epoch_end is not None and on_epoch_end(epoch, mean):
+            break  # the caller's stopping rule (e.g. early stopping on a validation split)
     check_progress(history, what=f"{desc} loss", explode=explode)
     return history

@@ -31,6 +31,7 @@ from tqdm.auto import tqdm
 from aevq.models.rbm import RBM
 from aevq.optim import minimize_cg
 from aevq.runtime import DivergenceError, check_finite
+from aevq.training import fit_minibatch
 
 
 class DeepAutoencoder(nn.Module):
@@ -275,27 +276,48 @@ def fine_tune(
     history = [record(0, None, 0.0)]
     start_ce = history[0]["val_cross_entropy"]
     best = {"epoch": 0, "val_error": history[0]["val_error"], "state": _copy_state(model)}
+
+    def after_epoch(epoch: int, ce: float, seconds: float) -> bool:
+        """Record the epoch, keep the best weights on validation; True once ``patience`` epochs brought nothing."""
+        rec = record(epoch, ce, seconds)
+        history.append(rec)
+        if not rec["val_cross_entropy"] <= divergence_factor * start_ce:
+            raise DivergenceError(
+                f"{desc}: validation cross-entropy rose from {start_ce:.4g} to {rec['val_cross_entropy']:.4g} at epoch"
+                f" {epoch} (more than {divergence_factor}x its start): training diverged. Lower the learning rate"
+                " in the config (deep_ae.finetune.lr; deep_ae.shallow.lr for the shallow AE); no output was written."
+            )
+        if rec["val_error"] < best["val_error"]:
+            best.update(epoch=epoch, val_error=rec["val_error"], state=_copy_state(model))
+        return epoch - best["epoch"] >= patience
+
     n_evals: list[int] = []
-    if optimizer == "adam":
-        opt = torch.optim.Adam(params, lr=lr)
-    else:  # the paper's fixed blocks, drawn once
-        blocks = torch.randperm(n, generator=generator, device=generator.device).to(x.device).split(cg_block)
-    bar = tqdm(range(1, max_epochs + 1), desc=desc, mininterval=2.0)
     stopped_early = False
-    for epoch in bar:
-        t0 = time.perf_counter()
-        total = torch.zeros((), device=x.device)
-        if optimizer == "adam":
-            order = torch.randperm(n, generator=generator, device=generator.device).to(x.device)
-            for start in range(0, n, batch_size):
-                batch = x[order[start : start + batch_size]]
-                opt.zero_grad(set_to_none=True)
-                loss = cross_entropy_loss(model, batch)
-                loss.backward()
-                opt.step()
-                total += loss.detach() * batch.shape[0]
-        else:
-            evals = 0
+    if optimizer == "adam":  # the shared minibatch loop; its epochs count from 0, ours from 1 (0 = the start)
+        clock = [time.perf_counter()]
+
+        def on_epoch_end(epoch0: int, ce: float) -> bool:
+            nonlocal stopped_early
+            seconds = time.perf_counter() - clock[0]  # the update steps only, not the validation pass
+            stopped_early = after_epoch(epoch0 + 1, ce, seconds)
+            clock[0] = time.perf_counter()
+            return stopped_early
+
+        fit_minibatch(
+            lambda batch: cross_entropy_loss(model, batch),
+            torch.optim.Adam(params, lr=lr),
+            x,
+            epochs=max_epochs,
+            batch_size=batch_size,
+            generator=generator,
+            desc=desc,
+            on_epoch_end=on_epoch_end,
+        )
+    else:  # the paper's protocol: fixed blocks, drawn once, each minimised by a few CG line searches
+        blocks = torch.randperm(n, generator=generator, device=generator.device).to(x.device).split(cg_block)
+        for epoch in tqdm(range(1, max_epochs + 1), desc=desc, mininterval=2.0):
+            t0 = time.perf_counter()
+            total, evals = torch.zeros((), device=x.device), 0
             for idx in blocks:
                 batch = x[idx]
                 res = minimize_cg(
@@ -307,22 +329,10 @@ def fine_tune(
                 evals += res.n_evals
                 total += res.f * batch.shape[0]
             n_evals.append(evals)
-        seconds = time.perf_counter() - t0
-        ce = check_finite((total / n).item(), what=f"{desc} loss", step=epoch)
-        rec = record(epoch, ce, seconds)
-        history.append(rec)
-        if not rec["val_cross_entropy"] <= divergence_factor * start_ce:
-            raise DivergenceError(
-                f"{desc}: validation cross-entropy rose from {start_ce:.4g} to {rec['val_cross_entropy']:.4g} at epoch"
-                f" {epoch} (more than {divergence_factor}x its start): training diverged. Lower the learning rate"
-                " in the config (deep_ae.finetune.lr; deep_ae.shallow.lr for the shallow AE); no output was written."
-            )
-        if rec["val_error"] < best["val_error"]:
-            best = {"epoch": epoch, "val_error": rec["val_error"], "state": _copy_state(model)}
-        bar.set_postfix(ce=f"{ce:.4g}", val_err=f"{rec['val_error']:.4g}", best=best["epoch"])
-        if epoch - best["epoch"] >= patience:
-            stopped_early = True
-            break
+            seconds = time.perf_counter() - t0
+            if after_epoch(epoch, check_finite((total / n).item(), what=f"{desc} loss", step=epoch), seconds):
+                stopped_early = True
+                break
     if best["epoch"] == 0:
         raise DivergenceError(
             f"{desc}: no epoch improved the validation error ({history[0]['val_error']:.4g} before training): lower"
