@@ -66,7 +66,7 @@ def test_cd1_lowers_reconstruction_error():
     rbm.fit(x, epochs=15, batch_size=20, lr=0.1, generator=g, desc="test")
     after = ((x - rbm.reconstruct(x)) ** 2).sum(1).mean().item()
     assert after < 0.5 * before
-    assert rbm.history[-1]["recon_error"] < rbm.history[0]["recon_error"]
+    assert rbm.history_[-1]["recon_error"] < rbm.history_[0]["recon_error"]
 
 
 def test_cd1_is_reproducible():
@@ -238,7 +238,7 @@ def test_logistic_pca_fits_low_rank_bernoulli_data():
     z_true, w_true = torch.randn(300, 2, generator=g), 3 * torch.randn(20, 2, generator=g)
     x = torch.sigmoid(z_true @ w_true.T)
     model = LogisticPCA(2, steps=200, lr=0.05, generator=g).fit(x)
-    assert model.history[-1] < model.history[0]
+    assert model.history_[-1] < model.history_[0]
     x_hat = model.decode(model.encode(x[:50]))
     mean_err = ((x[:50] - x.mean(0)) ** 2).sum(1).mean()
     assert ((x[:50] - x_hat) ** 2).sum(1).mean() < 0.1 * mean_err
@@ -305,7 +305,7 @@ def test_logistic_pca_baseline_measures_its_model():
     assert metrics["test_error"] == pytest.approx(float(((x_test - x_hat) ** 2).sum(1).mean()), rel=1e-6)
     assert metrics["train_error"] < ((x_np - x_np.mean(0)) ** 2).sum(1).mean()  # better than the mean image
     assert np.isfinite(metrics["test_error_linear_encoder"])
-    assert metrics["train_cross_entropy"] == pytest.approx(model.history[-1], rel=1e-6)
+    assert metrics["train_cross_entropy"] == pytest.approx(model.history_[-1], rel=1e-6)
     assert arrays["recon"].shape == (10, 16) and arrays["recon"].dtype == np.float32
 
 
@@ -319,7 +319,7 @@ def test_factorization_check_summarises_the_table():
 def test_speed_accounting_follows_the_layer_sizes():
     rbms = [RBM(20, 12), RBM(12, 3, hidden="gaussian")]
     for r in rbms:
-        r.history = [{"recon_error": 1.0, "seconds": 0.5}, {"recon_error": 0.5, "seconds": 1.5}]
+        r.history_ = [{"recon_error": 1.0, "seconds": 0.5}, {"recon_error": 0.5, "seconds": 1.5}]
     out = ch.pretrain_metrics(rbms, [20, 12, 3], n_samples=100, epochs=2, matmul_gflops=10.0)
     assert [lay["layer"] for lay in out["layers"]] == ["20-12 (binary)", "12-3 (gaussian)"]
     t = out["timing"]

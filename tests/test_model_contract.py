@@ -56,7 +56,7 @@ def test_dropout_masks_come_from_the_models_own_state():
         before = torch.get_rng_state()
         clf.fit(x, y, epochs=2, batch_size=16, lr=1e-3)
         assert torch.equal(torch.get_rng_state(), before)
-        return clf.history
+        return clf.history_
 
     assert fitted(1) == fitted(2)
 

@@ -146,8 +146,8 @@ def logistic_pca_baseline(x, x_test, y_test: np.ndarray, *, n_components: int, s
         "train_error": err_train,
         "test_error_linear_encoder": err_lin,
         "linear_encoder": "z = [x, 1] A, A by least squares from the training images to their fitted codes",
-        "train_cross_entropy": model.history[-1],
-        "test_cross_entropy": model.encode_history[-1],
+        "train_cross_entropy": model.history_[-1],
+        "test_cross_entropy": model.encode_history_[-1],
         "timing": {"fit_seconds": t_fit, "encode_test_seconds": t_enc},
     }
     return metrics, arrays
@@ -220,7 +220,7 @@ def cd1_throughput(rbm, n_samples: int, matmul_gflops: float) -> dict:
 
     return throughput(
         n_samples,
-        [h["seconds"] for h in rbm.history],
+        [h["seconds"] for h in rbm.history_],
         RBM.cd1_flops_per_sample(rbm.n_visible, rbm.n_hidden),
         matmul_gflops,
     )
@@ -232,7 +232,7 @@ def pretrain_metrics(rbms, sizes, *, n_samples: int, epochs: int, matmul_gflops:
     layers, timing = [], {"matmul_gflops": matmul_gflops, "layers": []}
     for r in rbms:
         name = layer_name(r)
-        layers.append({"layer": name, "recon_error": [h["recon_error"] for h in r.history]})
+        layers.append({"layer": name, "recon_error": [h["recon_error"] for h in r.history_]})
         timing["layers"].append({"layer": name, **cd1_throughput(r, n_samples, matmul_gflops)})
     total_s = sum(sum(t["epoch_seconds"]) for t in timing["layers"])
     n_epochs = epochs * len(rbms)

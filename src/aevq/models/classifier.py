@@ -59,7 +59,7 @@ class MnistCNN(nn.Module):
                 raise ValueError(f"arch must be 'cnn' or 'mlp', not {arch!r}")
             self.out = nn.Linear(hidden[-1], 10)
         self.generator = torch_generator(int(seed) + 1, device=self.device)  # every draw after the init
-        self.history: list[float] = []
+        self.history_: list[float] = []
         self.to(self.device)
 
     def init_args(self) -> dict:
@@ -88,7 +88,7 @@ class MnistCNN(nn.Module):
 
         opt = torch.optim.Adam(self.parameters(), lr=lr)
         with self.torch_rng.active():  # the dropout masks
-            self.history = fit_minibatch(
+            self.history_ = fit_minibatch(
                 loss, opt, xy, epochs=epochs, batch_size=batch_size, generator=self.generator, desc="classifier"
             )
         self.eval()

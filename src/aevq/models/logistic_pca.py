@@ -40,7 +40,7 @@ class LogisticPCA:
         self.mu = torch.log(p / (1 - p)).requires_grad_(True)  # start at the logits of the mean image
         self.W = (0.01 * torch.randn(x.shape[1], self.k, generator=self.generator)).to(x.device).requires_grad_(True)
         z = self._init_codes(x.shape[0], x.device)
-        self.history = self._minimise(x, [z, self.W, self.mu], z, "logistic PCA fit")
+        self.history_ = self._minimise(x, [z, self.W, self.mu], z, "logistic PCA fit")
         self.W.requires_grad_(False)
         self.mu.requires_grad_(False)
         self.train_codes = z.detach()
@@ -60,7 +60,7 @@ class LogisticPCA:
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         z = self._init_codes(x.shape[0], x.device)
-        self.encode_history = self._minimise(x, [z], z, "logistic PCA codes")
+        self.encode_history_ = self._minimise(x, [z], z, "logistic PCA codes")
         return z.detach()
 
     @torch.no_grad()

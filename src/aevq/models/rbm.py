@@ -125,13 +125,13 @@ class RBM(nn.Module):
     ) -> RBM:
         """Train by CD-1 on the rows of ``x`` (values in [0, 1], read as probabilities); return self.
 
-        ``self.history`` gets one dict per epoch: mean squared reconstruction error per sample (summed over
+        ``self.history_`` gets one dict per epoch: mean squared reconstruction error per sample (summed over
         visible units, v vs the CD reconstruction v'), and the epoch's wall time in seconds.
         """
         n = x.shape[0]
         dev = x.device
         inc_w, inc_b, inc_c = torch.zeros_like(self.W), torch.zeros_like(self.b), torch.zeros_like(self.c)
-        self.history: list[dict] = []
+        self.history_: list[dict] = []
         bar = tqdm(range(epochs), desc=desc, mininterval=2.0)
         for epoch in bar:
             mom = momentum_initial if epoch < momentum_switch_epoch else momentum_final
@@ -157,11 +157,11 @@ class RBM(nn.Module):
                 err += ((v0 - v1) ** 2).sum()
             mean_err = check_finite((err / n).item(), what=f"{desc} reconstruction error", step=epoch)
             rec = {"epoch": epoch + 1, "recon_error": mean_err, "seconds": time.perf_counter() - t0}
-            self.history.append(rec)
+            self.history_.append(rec)
             bar.set_postfix(err=f"{mean_err:.4g}")
             if on_epoch_end is not None:
                 on_epoch_end(epoch, rec)
-        check_progress([h["recon_error"] for h in self.history], what=f"{desc} reconstruction error")
+        check_progress([h["recon_error"] for h in self.history_], what=f"{desc} reconstruction error")
         return self
 
     @staticmethod

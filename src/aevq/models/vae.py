@@ -67,7 +67,7 @@ class MnistMLPModel(nn.Module):
         self.hidden, self.n_pixels, self.seed = tuple(int(h) for h in hidden), int(n_pixels), int(seed)
         self.device = torch.device(device)
         self.generator = torch_generator(self.seed + 1, device=self.device)
-        self.history: list[float] = []
+        self.history_: list[float] = []
 
     def init_args(self) -> dict:
         """The constructor arguments that rebuild this model (aevq.models.checkpoint)."""
@@ -138,7 +138,7 @@ class GaussianAE(MnistMLPModel):
         self.train()
         xt = as_tensor(x, self.device)
         opt = torch.optim.Adam(self.parameters(), lr=lr)
-        self.history = fit_minibatch(
+        self.history_ = fit_minibatch(
             self.loss, opt, xt, epochs=epochs, batch_size=batch_size, generator=self.generator, desc=desc or self.kind
         )
         self.eval()

@@ -91,7 +91,7 @@ class VQVAE(MnistMLPModel):
             slot = torch.randint(0, self.m, (self.K,), generator=self.generator, device=self.generator.device)
             self.codebook.copy_(self.z_e(xt[pick.to(self.device)])[torch.arange(self.K), slot.to(self.device)])
         opt = torch.optim.Adam(self.parameters(), lr=lr)
-        self.history = fit_minibatch(
+        self.history_ = fit_minibatch(
             self.loss, opt, xt, epochs=epochs, batch_size=batch_size, generator=self.generator, desc=desc
         )
         self.eval()
@@ -179,5 +179,5 @@ def load_model(path, device="cpu"):
             seed=blob["seed"],
         )
     model.load_state_dict(blob["state_dict"])
-    model.history = blob["history"]
+    model.history_ = blob["history"]
     return model.eval()
