@@ -20,3 +20,8 @@ JUDGE_MIN_ACCURACY = 0.98
 JUDGE_SOURCE = (
     "LeNet-class CNNs reach ~99% test accuracy on MNIST (LeCun et al. 1998); below 98% a judge is not trustworthy"
 )
+
+# Burda, Grosse & Salakhutdinov, "Importance weighted autoencoders", ICLR 2016, Table 1: -log p(x) on binarised MNIST
+# test images for a VAE with one stochastic layer (50 latent units), trained with k = 1 and estimated with k = 5000.
+BURDA2016_VAE1_SOURCE = "Burda, Grosse & Salakhutdinov 2016, Table 1 (VAE, 1 stochastic layer, k = 1)"
+BURDA2016_VAE1_NLL = 86.76
