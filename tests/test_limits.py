@@ -7,10 +7,13 @@ import numpy as np
 import pytest
 import torch
 
-from aevq.metrics.judge import class_entropy, frechet_between, frechet_distance, nearest_distance
+from aevq.chapters import limits
+from aevq.metrics.judge import Judge, class_entropy, frechet_between, frechet_distance, nearest_distance
 from aevq.models.classifier import MnistCNN
 from aevq.models.vae import GaussianAE, binarize, kl_diag_gaussian, log_normal_diag, parse_model_name
 from aevq.models.vqvae import VQVAE, perplexity, straight_through_grad_norm
+from aevq.paper import BURDA2016_VAE1_NLL
+from aevq.runtime import torch_generator
 from aevq.summary import LECTURE_SUMMARY, NOT_MEASURED, fill_summary
 from tests.conftest import REPO
 
@@ -146,3 +149,203 @@ def test_summary_rows_are_the_lecture_rows():
     for row in LECTURE_SUMMARY:
         expected = "\t".join([row["model"], row["latent"], row["how_trained"], row["key_result"]])
         assert expected in lines, expected
+
+
+# ---------------------------------------------------------------------------------- aevq.chapters.limits
+class _LinearDecoder:
+    """decode(z) = z @ W.T: a stand-in decoder whose continuity and interpolations are known in closed form."""
+
+    def __init__(self, w):
+        self.w = np.asarray(w, dtype=np.float64)
+
+    def decode(self, z):
+        return np.asarray(z) @ self.w.T
+
+
+class _FixedJudge:
+    """predict_proba: softmax of a fixed linear map; transform: the first 4 pixels (a stand-in for CNN features)."""
+
+    def __init__(self, n_pixels, seed=0):
+        self.w = np.random.default_rng(seed).normal(size=(n_pixels, 10))
+
+    def predict_proba(self, x):
+        s = np.asarray(x, dtype=np.float64) @ self.w
+        e = np.exp(s - s.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def transform(self, x):
+        return np.asarray(x, dtype=np.float64)[:, :4]
+
+
+def test_unit_directions_and_continuity_of_a_scaled_isometry():
+    g = torch.Generator().manual_seed(0)
+    u = limits.unit_directions(50, 3, g)
+    assert u.shape == (50, 3) and np.allclose(np.linalg.norm(u, axis=1), 1.0)
+    # W_d = 3 Q with orthonormal columns: ||W_d(z + s u) - W_d(z)|| / s = 3 for every z and unit u
+    q, _ = np.linalg.qr(np.random.default_rng(1).normal(size=(7, 3)))
+    z = np.random.default_rng(2).normal(size=(40, 3))
+    assert limits.continuity(_LinearDecoder(3 * q), z, 0.1, g) == pytest.approx(3.0, rel=1e-6)  # u is float32
+
+
+def test_first_of_class_and_linear_interpolations():
+    labels = np.array([5, 2, 7, 2, 4, 9, 0, 6, 7])
+    pairs = limits.first_of_class(labels)
+    assert pairs == [(1, 2), (4, 5), (6, 7)]
+    codes = np.random.default_rng(0).normal(size=(9, 2))
+    path = limits.interpolations(_LinearDecoder(np.eye(2)), codes, pairs, n_steps=5)
+    assert path.shape == (3, 5, 2)
+    for (i, j), row in zip(pairs, path, strict=True):
+        assert np.allclose(row[0], codes[i]) and np.allclose(row[-1], codes[j])
+        assert np.allclose(row[2], 0.5 * (codes[i] + codes[j]))
+
+
+def test_midpoint_completeness_counts_confident_midpoints():
+    class OneHotJudge:  # confident (p = 1) exactly where the first pixel of the decode is positive
+        def predict_proba(self, x):
+            p = np.full((len(x), 10), 0.1)
+            p[x[:, 0] > 0] = np.eye(10)[0]
+            return p
+
+    a = np.array([[1.0, 0.0], [1.0, 0.0], [-1.0, 0.0], [-3.0, 0.0]])
+    b = np.array([[1.0, 0.0], [-3.0, 0.0], [-1.0, 0.0], [5.0, 0.0]])  # midpoints: 1, -1, -1, 1
+    share = limits.midpoint_completeness(_LinearDecoder(np.eye(2)), OneHotJudge(), a, b, confident=0.9)
+    assert share == pytest.approx(0.5)
+
+
+def test_batch_means_match_numpy_with_a_short_last_batch():
+    v = np.random.default_rng(0).normal(size=23)
+    got = limits.batch_means(v, 5)
+    expected = [v[s : s + 5].mean() for s in range(0, 23, 5)]
+    assert len(got) == 5 and np.allclose(got, expected)
+    assert np.allclose(limits.batch_means(v[:20], 5), v[:20].reshape(4, 5).mean(axis=1))
+
+
+def test_vae_bounds_and_ae_reconstruction_on_tiny_models():
+    x = binarize(np.random.default_rng(0).random((40, 20), dtype=np.float32), seed=1)
+    vae = tiny_vae()
+    vae.fit(x, epochs=1, batch_size=20, lr=1e-2, desc="tiny")
+    row, per_batch = limits.vae_bounds(vae, x, iwae_k=20, eval_batch=16)
+    assert row["n_batches"] == 3 and len(per_batch["elbo"]) == 3 and row["iwae_k"] == 20
+    assert row["min_batch_gap_same_samples"] >= -1e-5  # Jensen, image by image, with the same samples
+    assert row["neg_elbo"] == pytest.approx(row["reconstruction"] + row["kl"], rel=1e-5)
+    beta_row, none = limits.vae_bounds(GaussianAE(3, beta=4.0, hidden=(16, 8), n_pixels=20), x, iwae_k=5, eval_batch=16)
+    assert none == {} and "min_batch_gap" not in beta_row and beta_row["beta"] == 4.0
+    ae = tiny_vae("ae")
+    p = np.clip(ae.decode(ae.encode(x)).astype(np.float64), 1e-12, 1 - 1e-12)
+    oracle = -(x * np.log(p) + (1 - x) * np.log(1 - p)).sum(axis=1).mean()
+    got = limits.ae_reconstruction(ae, x)
+    assert got["beta"] is None and got["reconstruction"] == pytest.approx(oracle, rel=1e-4)
+    table, arrays = limits.bounds_table({"ae_d3": ae, "vae_d3": vae}, x, iwae_k=5, eval_batch=16)
+    assert set(table) == {"ae_d3", "vae_d3"} and set(arrays) == {"batch_elbo_vae_d3", "batch_iwae_vae_d3"}
+
+
+def test_codebook_use_against_a_bincount():
+    model = VQVAE(codebook_size=8, code_dim=2, n_slots=3, hidden=(16,), n_pixels=20, seed=0)
+    x = binarize(np.random.default_rng(0).random((30, 20), dtype=np.float32), seed=2)
+    out = limits.codebook_use(model, x, x[:10], x[:10])
+    counts = np.bincount(model.encode(x).ravel(), minlength=8)
+    freq = counts[counts > 0] / counts.sum()
+    assert out["code_counts"] == counts.tolist() and out["dead_codes"] == int((counts == 0).sum())
+    assert out["perplexity"] == pytest.approx(np.exp(-(freq * np.log(freq)).sum()))
+    assert out["codebook_size"] == 8 and out["n_slots"] == 3
+
+
+def test_build_model_checks_the_vq_latent_size():
+    vq = {"codebook_size": 8, "n_slots": 2, "code_dim": 3, "commitment": 0.25}
+    model, arch = limits.build_model("vqvae", 6, hidden=[16], vqvae=vq, device="cpu", seed=0)
+    assert isinstance(model, VQVAE) and arch == {"kind": "vqvae", **vq, "hidden": [16]}
+    with pytest.raises(ValueError, match="n_slots"):
+        limits.build_model("vqvae", 5, hidden=[16], vqvae=vq, device="cpu", seed=0)
+    model, arch = limits.build_model("beta4", 3, hidden=[16], vqvae=vq, device="cpu", seed=0)
+    assert arch["kind"] == "vae" and arch["beta"] == 4.0 and arch["latent_dim"] == 3
+
+
+def test_judge_models_is_reproducible_and_complete():
+    rng = np.random.default_rng(0)
+    x = rng.random((30, 20), dtype=np.float32)
+    y = np.tile(np.arange(10), 3)
+    models = {
+        "ae_d2": GaussianAE(2, kind="ae", hidden=(8,), n_pixels=20, seed=0),
+        "vqvae_d4": VQVAE(codebook_size=4, code_dim=2, n_slots=2, hidden=(8,), n_pixels=20, seed=0),
+    }
+    judge = Judge(_FixedJudge(20), x, x, confident=0.2)
+
+    def run():
+        return limits.judge_models(models, judge, x, y, x, n=12, step=0.1, confident=0.2, g=torch_generator(3))
+
+    (j1, p1, a1), (j2, p2, _) = run(), run()
+    assert j1 == j2 and p1 == p2
+    assert set(j1) == {limits.DATA_KEY, "ae_d2", "vqvae_d4 (uniform prior)", "vqvae_d4 (unigram prior)"}
+    assert p1["ae_d2"]["completeness_random"] == j1["ae_d2"]["confident_share"]
+    assert p1["vqvae_d4 (uniform prior)"]["continuity_prior"] is None
+    assert a1["decodes_ae_d2"].shape == (12, 20) and a1["interp_ae_d2"].shape == (3, limits.N_STEPS, 20)
+    assert "map_mu_ae_d2" in a1 and a1["interp_ends"].shape == (3, 2)
+
+
+def _scores(confidence, frechet, nn=5.0):
+    return {
+        "confidence": confidence,
+        "confident_share": confidence,
+        "class_entropy": 2.0,
+        "nn_distance": nn,
+        "frechet": frechet,
+    }
+
+
+def test_samplability_claims_pass_and_fail():
+    good = {limits.DATA_KEY: _scores(0.99, 0.0), "ae_d2": _scores(0.3, 400.0), "vae_d2": _scores(0.7, 200.0)}
+    rows = limits.samplability_claims(good, [2, 20], 500, "note")  # no models at d = 20: no claims for it
+    assert len(rows) == 2 and all(r["passed"] for r in rows)
+    assert rows[0]["measured"] == pytest.approx(0.4) and rows[1]["measured"] == pytest.approx(200.0)
+    assert rows[0]["detail"].endswith("note")
+    bad = {**good, "vae_d2": _scores(0.2, 450.0)}
+    assert not any(r["passed"] for r in limits.samplability_claims(bad, [2], 500, ""))
+
+
+def test_bound_claims_pass_and_fail():
+    row = {"iwae_k": 100, "n_batches": 5, "bound_gap": 1.0, "min_batch_gap_same_samples": 0.1}
+    table = {"ae_d2": {"reconstruction": 1.0}, "vae_d2": {**row, "min_batch_gap": 0.2}}
+    (ok,) = limits.bound_claims(table, 100, 500)
+    assert ok["passed"] and "k = 100" in ok["claim"] and "first 500" in ok["detail"]
+    (bad,) = limits.bound_claims({"vae_d2": {**row, "min_batch_gap": -0.01}}, 100, 500)
+    assert bad["passed"] is False
+
+
+def test_judge_claims_pass_and_fail():
+    cfg = {"arch": "cnn", "channels": [16, 32], "kernel": 5, "dropout": 0.25, "hidden": [128], "epochs": 2}
+    assert limits.describe_judge(cfg).startswith("conv 5x5 16 - pool - conv 5x5 32 - pool - dropout 0.25 - FC 128")
+    assert limits.describe_judge({**cfg, "arch": "mlp", "hidden": [64, 32]}) == "784-64-32-10"
+    (ok,) = limits.judge_claims(0.99, cfg, 60000, 10000)
+    (bad,) = limits.judge_claims(0.5, cfg, 60000, 10000)
+    assert ok["passed"] and "NOT trustworthy" not in ok["detail"]
+    assert bad["passed"] is False and "NOT trustworthy" in bad["detail"]
+    note = limits.judge_note({"test_accuracy": 0.5, "arch": "cnn", "n_train": 60000, "n_test": 10000})
+    assert "not trustworthy" in note and "0.5000" in note
+
+
+def test_notes_state_the_run_settings():
+    assert "seed 11 (train) / 12 (test)" in limits.binarization_note(11)
+    assert limits.scale_note("full", 8, 5000) == ""
+    assert "8 epochs on 5000 images" in limits.scale_note("quick", 8, 5000)
+    assert limits.REFERENCES[1]["value"] == f"{BURDA2016_VAE1_NLL:.2f}"
+
+
+def test_summary_rows_with_and_without_a_vq_vae():
+    judged = {
+        "ae_d20": _scores(0.4, 403.2),
+        "vae_d20": _scores(0.65, 251.7),
+        "vqvae_d32 (unigram prior)": _scores(0.45, 376.4),
+    }
+    bounds = {"vae_d20": {"neg_elbo": 143.0, "neg_log_px_iwae": 135.6}}
+    vq = {"vqvae_d32": {"n_slots": 8, "codebook_size": 64, "perplexity": 39.0, "dead_codes": 0}}
+    rows = limits.summary_rows(judged, bounds, vq, 20, 0.25)
+    assert [r["model"] for r in rows] == [
+        "Deterministic AE (this chapter)",
+        "VAE (this chapter)",
+        "VQ-VAE (this chapter)",
+    ]
+    assert "confidence 0.40, Frechet 403.2" in rows[0]["key_result"]
+    assert "-ELBO 143.0 nats, IWAE -log p(x) 135.6" in rows[1]["key_result"]
+    assert "+ 0.25 commitment" in rows[2]["how_trained"] and "perplexity 39.0 of 64" in rows[2]["key_result"]
+    rows = limits.summary_rows({}, {}, {}, 20, float("nan"))
+    assert len(rows) == 2 and "-ELBO nan" in rows[1]["key_result"]

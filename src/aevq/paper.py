@@ -27,3 +27,8 @@ JUDGE_SOURCE = (
 TENENBAUM2000 = "Tenenbaum, de Silva & Langford, Science 290 (2000), Fig. 2-3 (Swiss roll, N = 1000, K = 7)"
 TENENBAUM2000_ISOMAP_RV_D2_MAX = 0.05
 TENENBAUM2000_PCA_RV_D2_MIN = 0.2
+
+# Burda, Grosse & Salakhutdinov, "Importance weighted autoencoders", ICLR 2016, Table 1: -log p(x) on binarised MNIST
+# test images for a VAE with one stochastic layer (50 latent units), trained with k = 1 and estimated with k = 5000.
+BURDA2016_VAE1_SOURCE = "Burda, Grosse & Salakhutdinov 2016, Table 1 (VAE, 1 stochastic layer, k = 1)"
+BURDA2016_VAE1_NLL = 86.76
