@@ -252,12 +252,12 @@ def test_codebook_use_against_a_bincount():
 
 def test_build_model_checks_the_vq_latent_size():
     vq = {"codebook_size": 8, "n_slots": 2, "code_dim": 3, "commitment": 0.25}
-    model, arch = limits.build_model("vqvae", 6, hidden=[16], vqvae=vq, device="cpu", seed=0)
-    assert isinstance(model, VQVAE) and arch == {"kind": "vqvae", **vq, "hidden": [16]}
+    model = limits.build_model("vqvae", 6, hidden=[16], vqvae=vq, device="cpu", seed=0)
+    assert isinstance(model, VQVAE) and model.init_args() == {**vq, "hidden": [16], "n_pixels": 784, "seed": 0}
     with pytest.raises(ValueError, match="n_slots"):
         limits.build_model("vqvae", 5, hidden=[16], vqvae=vq, device="cpu", seed=0)
-    model, arch = limits.build_model("beta4", 3, hidden=[16], vqvae=vq, device="cpu", seed=0)
-    assert arch["kind"] == "vae" and arch["beta"] == 4.0 and arch["latent_dim"] == 3
+    args = limits.build_model("beta4", 3, hidden=[16], vqvae=vq, device="cpu", seed=0).init_args()
+    assert args["kind"] == "vae" and args["beta"] == 4.0 and args["latent_dim"] == 3
 
 
 def test_judge_models_is_reproducible_and_complete():

@@ -90,3 +90,33 @@ def test_a_checkpoint_of_another_format_is_refused_with_the_fix(tmp_path):
     torch.save({"state_dict": {}, "arch": {}}, tmp_path / "old.pt")
     with pytest.raises(ValueError, match="rebuild it"):
         load_model(tmp_path / "old.pt")
+
+
+def test_encode_and_decode_return_the_array_type_they_are_given():
+    """NumPy in, NumPy out; a tensor in, a tensor out, the same numbers: for every model, whatever it computes in."""
+    from aevq.models.linear_ae import LinearAE
+    from aevq.models.logistic_pca import LogisticPCA
+    from aevq.models.mlp_ae import MLPAutoencoder
+
+    rng = np.random.default_rng(1)
+    x = rng.random((6, 784)).astype(np.float32)
+    g = torch.Generator().manual_seed(0)
+    models = [
+        LinearAE(784, 3, seed=0),
+        MLPAutoencoder(784, 2, (8,), seed=0),
+        GaussianAE(2, hidden=(8,), seed=0),
+        VQVAE(codebook_size=4, code_dim=2, n_slots=3, hidden=(8,), seed=0),
+        DeepAutoencoder([784, 8, 2], generator=g),
+        RBM(784, 5, generator=g),
+        LogisticPCA(2, steps=3, generator=g).fit(torch.as_tensor(x)),
+    ]
+    for model in models:
+        z = model.encode(x)
+        assert isinstance(z, np.ndarray), type(model).__name__
+        zt = model.encode(torch.as_tensor(x))
+        assert isinstance(zt, torch.Tensor), type(model).__name__
+        if not isinstance(model, LogisticPCA):  # its encode fits codes by a few steps from a random start
+            np.testing.assert_allclose(zt.detach().numpy(), z, rtol=1e-6, atol=1e-6)
+        x_hat = model.decode(z)
+        assert isinstance(x_hat, np.ndarray) and x_hat.shape == x.shape, type(model).__name__
+        assert isinstance(model.decode(torch.as_tensor(z)), torch.Tensor), type(model).__name__

@@ -8,7 +8,8 @@ import time
 
 from aevq.chapters.limits import judge_claims, judge_shape, train_judge
 from aevq.data.mnist import load_mnist
-from aevq.runtime import seed_everything, snakemake_job, torch_device, torch_save, write_json
+from aevq.models.checkpoint import save_model
+from aevq.runtime import seed_everything, snakemake_job, torch_device, write_json
 
 with snakemake_job(snakemake):
     p = snakemake.params
@@ -21,7 +22,7 @@ with snakemake_job(snakemake):
     train_s = time.perf_counter() - t0
     acc = clf.score(x_test, y_test)
     shape = judge_shape(cfg)
-    torch_save({"state_dict": clf.state_dict(), **shape, "history": clf.history}, snakemake.output.model)
+    save_model(clf, snakemake.output.model)
     write_json(
         {
             "timing": {"train_s": train_s},
@@ -31,7 +32,7 @@ with snakemake_job(snakemake):
             "epochs": cfg["epochs"],
             **shape,
             "dropout": cfg["dropout"],
-            "loss_history": clf.history,
+            "loss_history": clf.history_,
             "claims": judge_claims(acc, cfg, len(x_train), len(x_test)),
         },
         snakemake.output.metrics,

@@ -1,13 +1,12 @@
 """Judge every model of the chapter: random-latent decodes, the three properties, ELBO / IWAE, beta sweep, VQ stats."""
 
 import numpy as np
-import torch
 
 from aevq.chapters import limits as ch
 from aevq.data.mnist import load_mnist
 from aevq.metrics.judge import Judge
+from aevq.models.checkpoint import load_model
 from aevq.models.vae import GaussianAE, binarized_mnist
-from aevq.models.vqvae import load_model
 from aevq.runtime import read_json, save_npz, seed_everything, snakemake_job, torch_device, torch_generator, write_json
 
 with snakemake_job(snakemake):
@@ -19,7 +18,7 @@ with snakemake_job(snakemake):
     xb_train, _, xb_test, _ = binarized_mnist(
         snakemake.input.mnist, p.binarize_seed, n_train=p.n_train, n_test=p.n_test
     )
-    clf = ch.load_judge(torch.load(snakemake.input.classifier, map_location=device), device)
+    clf = load_model(snakemake.input.classifier, device)
     clf_metrics = read_json(snakemake.input.classifier_metrics)
     judge = Judge(clf, x_train, x_test, confident=p.judge["confident"])
     models = {name: load_model(path, device) for name, path in zip(p.models, snakemake.input.models, strict=True)}

@@ -1,8 +1,9 @@
 """Train one model of the chapter (ae | vae | beta<b> | vqvae at latent size d) on stochastically binarised MNIST."""
 
 from aevq.chapters.limits import build_model
+from aevq.models.checkpoint import save_model
 from aevq.models.vae import binarized_mnist
-from aevq.runtime import seed_everything, snakemake_job, torch_device, torch_save
+from aevq.runtime import seed_everything, snakemake_job, torch_device
 
 with snakemake_job(snakemake):
     p = snakemake.params
@@ -10,10 +11,7 @@ with snakemake_job(snakemake):
     seed_everything(p.seed)
     device = torch_device(p.device, threads=snakemake.threads)
     x_train, _, _, _ = binarized_mnist(snakemake.input.mnist, p.binarize_seed, n_train=p.n_train, n_test=1)
-    model, arch = build_model(name, dim, hidden=p.hidden, vqvae=p.vqvae, device=device, seed=p.seed)
+    model = build_model(name, dim, hidden=p.hidden, vqvae=p.vqvae, device=device, seed=p.seed)
     tr = p.train
     model.fit(x_train, epochs=tr["epochs"], batch_size=tr["batch_size"], lr=tr["lr"], desc=f"{name}_d{dim}")
-    torch_save(
-        {"state_dict": model.state_dict(), "arch": arch, "history": model.history, "seed": p.seed},
-        snakemake.output.model,
-    )
+    save_model(model, snakemake.output.model)

@@ -54,7 +54,7 @@ REFERENCES = [
 
 # ------------------------------------------------------------------------------------------------ the models
 def judge_shape(cfg: dict) -> dict:
-    """The judge's architecture as saved with its weights (what ``load_judge`` needs to rebuild it)."""
+    """The judge's architecture, as its metrics record it."""
     return {"arch": cfg["arch"], "channels": list(cfg["channels"]), "kernel": cfg["kernel"], "hidden": cfg["hidden"]}
 
 
@@ -83,30 +83,16 @@ def train_judge(cfg: dict, x_train: np.ndarray, y_train: np.ndarray, *, device, 
     ).fit(x_train, y_train, epochs=cfg["epochs"], batch_size=cfg["batch_size"], lr=cfg["lr"])
 
 
-def load_judge(blob: dict, device) -> MnistCNN:
-    """The trained judge from its saved blob (shape keys of ``judge_shape`` plus ``state_dict``), in eval mode."""
-    clf = MnistCNN(
-        arch=blob["arch"],
-        channels=tuple(blob["channels"]),
-        kernel=blob["kernel"],
-        hidden=tuple(blob["hidden"]),
-        device=device,
-    )
-    clf.load_state_dict(blob["state_dict"])
-    clf.eval()
-    return clf
-
-
-def build_model(name: str, dim: int, *, hidden, vqvae: dict, device, seed: int) -> tuple[torch.nn.Module, dict]:
-    """An untrained model of the chapter, ``name`` = ae | vae | beta<b> | vqvae at latent size ``dim``, and the
-    ``arch`` dict saved beside its weights. For the VQ-VAE, ``dim`` must be n_slots * code_dim (m * D)."""
+def build_model(name: str, dim: int, *, hidden, vqvae: dict, device, seed: int) -> torch.nn.Module:
+    """An untrained model of the chapter, ``name`` = ae | vae | beta<b> | vqvae at latent size ``dim`` (its checkpoint
+    records its own constructor arguments). For the VQ-VAE, ``dim`` must be n_slots * code_dim (m * D)."""
     spec = parse_model_name(name)
     if spec["kind"] == "vqvae":
         if vqvae["n_slots"] * vqvae["code_dim"] != dim:
             raise ValueError(
                 f"vqvae_d{dim}: n_slots*code_dim = {vqvae['n_slots'] * vqvae['code_dim']} in config, not {dim}"
             )
-        model = VQVAE(
+        return VQVAE(
             codebook_size=vqvae["codebook_size"],
             code_dim=vqvae["code_dim"],
             n_slots=vqvae["n_slots"],
@@ -115,9 +101,7 @@ def build_model(name: str, dim: int, *, hidden, vqvae: dict, device, seed: int) 
             device=device,
             seed=seed,
         )
-        return model, {"kind": "vqvae", **vqvae, "hidden": list(hidden)}
-    model = GaussianAE(dim, kind=spec["kind"], beta=spec["beta"], hidden=tuple(hidden), device=device, seed=seed)
-    return model, model.config()
+    return GaussianAE(dim, kind=spec["kind"], beta=spec["beta"], hidden=tuple(hidden), device=device, seed=seed)
 
 
 # ------------------------------------------------------------------------------------------------ measurements

@@ -28,6 +28,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from aevq.models.arrays import torch_native
 from aevq.models.rbm import RBM
 from aevq.optim import minimize_cg
 from aevq.runtime import DivergenceError, check_finite
@@ -87,6 +88,7 @@ class DeepAutoencoder(nn.Module):
                 layer.bias.copy_(rbm.b)
         return model.to(rbms[0].W.device)
 
+    @torch_native
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         h = x
         last = len(self.enc) - 1
@@ -96,6 +98,7 @@ class DeepAutoencoder(nn.Module):
                 h = torch.sigmoid(h)
         return h
 
+    @torch_native
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
         g = z
         last = len(self.dec) - 1
@@ -105,6 +108,7 @@ class DeepAutoencoder(nn.Module):
                 g = torch.sigmoid(g)
         return g
 
+    @torch_native
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.decode_logits(z))
 

@@ -20,6 +20,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from aevq.metrics.linear_algebra import covariance, pca_eig
+from aevq.models.arrays import numpy_native
 from aevq.runtime import check_finite, check_progress, torch_generator
 
 
@@ -128,15 +129,18 @@ class LinearAE(nn.Module):
         return (x - self.mean) @ self.W_e.T @ self.W_d.T + self.mean
 
     @torch.no_grad()
+    @numpy_native
     def encode(self, x: np.ndarray) -> np.ndarray:
         """Recognition: z = W_e (x - mean)."""
         return ((self._tensor(x) - self.mean) @ self.W_e.T).cpu().numpy()
 
     @torch.no_grad()
+    @numpy_native
     def decode(self, z: np.ndarray) -> np.ndarray:
         """Generation: x_hat = W_d z + mean."""
         return (self._tensor(z) @ self.W_d.T + self.mean).cpu().numpy()
 
+    @numpy_native
     def reconstruct(self, x: np.ndarray) -> np.ndarray:
         return self.decode(self.encode(x))
 

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from aevq.models.arrays import torch_native
 from aevq.runtime import check_finite, check_progress
 
 
@@ -54,16 +55,19 @@ class LogisticPCA:
         return self
 
     @torch.no_grad()
+    @torch_native
     def encode_linear(self, x: torch.Tensor) -> torch.Tensor:
         x1 = torch.cat([x, torch.ones(x.shape[0], 1, device=x.device, dtype=x.dtype)], 1).double()
         return (x1 @ self.A).to(x.dtype)
 
+    @torch_native
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         z = self._init_codes(x.shape[0], x.device)
         self.encode_history_ = self._minimise(x, [z], z, "logistic PCA codes")
         return z.detach()
 
     @torch.no_grad()
+    @torch_native
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(torch.addmm(self.mu, z, self.W.T))
 

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from aevq.models.arrays import numpy_native
 from aevq.runtime import torch_generator
 from aevq.training import as_tensor, fit_minibatch
 
@@ -119,16 +120,19 @@ class MLPAutoencoder(nn.Module):
         return self
 
     @torch.no_grad()
+    @numpy_native
     def encode(self, x: np.ndarray) -> np.ndarray:
         """z = G_phi(x): the code of each row of x (an angle in (-pi, pi] for ``latent='angle'``)."""
         xs = (as_tensor(np.asarray(x, dtype=np.float64), self.device) - self.mean_) / self.scale_
         return self._encode(xs).cpu().numpy().astype(np.float64)
 
     @torch.no_grad()
+    @numpy_native
     def decode(self, z: np.ndarray) -> np.ndarray:
         """x_hat = H_theta(z), in the data's original units."""
         zt = as_tensor(np.asarray(z, dtype=np.float64).reshape(-1, self.latent_dim), self.device)
         return (self._decode(zt) * self.scale_ + self.mean_).cpu().numpy().astype(np.float64)
 
+    @numpy_native
     def reconstruct(self, x: np.ndarray) -> np.ndarray:
         return self.decode(self.encode(x))

@@ -33,6 +33,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from aevq.models.arrays import torch_native
 from aevq.runtime import check_finite, check_progress
 
 
@@ -75,11 +76,13 @@ class RBM(nn.Module):
         """c + v W, the input to each hidden unit."""
         return torch.addmm(self.c, v, self.W)
 
+    @torch_native
     def encode(self, v: torch.Tensor) -> torch.Tensor:
         """Recognition: p(h_j = 1|v) = sigmoid(c_j + v.W_j) (binary), or the mean c + W^T v (Gaussian)."""
         a = self.hidden_input(v)
         return a if self.hidden == "gaussian" else torch.sigmoid(a)
 
+    @torch_native
     def decode(self, h: torch.Tensor) -> torch.Tensor:
         """Generation: p(v_i = 1|h) = sigmoid(b_i + W_i.h)."""
         return torch.sigmoid(torch.addmm(self.b, h, self.W.T))
@@ -102,6 +105,7 @@ class RBM(nn.Module):
             e = e + 0.5 * (h * h).sum(1)
         return e
 
+    @torch_native
     def reconstruct(self, v: torch.Tensor) -> torch.Tensor:
         """Deterministic up-down pass p(v | E[h|v]) (used for monitoring only)."""
         return self.decode(self.encode(v))

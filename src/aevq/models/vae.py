@@ -27,6 +27,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F  # noqa: N812
 
+from aevq.models.arrays import numpy_native
 from aevq.models.seeding import PrivateTorchRNG
 from aevq.runtime import torch_generator
 
@@ -146,6 +147,7 @@ class GaussianAE(MnistMLPModel):
 
     # -- scikit-learn style ------------------------------------------------------------------------------------
     @torch.no_grad()
+    @numpy_native
     def encode(self, x: np.ndarray, *, return_logvar: bool = False):
         """The recognition map: mu(x) (the AE's code), optionally with log sigma^2(x)."""
         mu, logvar = self.posterior(torch.as_tensor(x, dtype=torch.float32, device=self.device))
@@ -154,6 +156,7 @@ class GaussianAE(MnistMLPModel):
         return mu.cpu().numpy()
 
     @torch.no_grad()
+    @numpy_native
     def decode(self, z: np.ndarray) -> np.ndarray:
         """The generative map: Bernoulli means sigmoid(W_d(z)) in [0, 1]."""
         return torch.sigmoid(self.logits(torch.as_tensor(z, dtype=torch.float32, device=self.device))).cpu().numpy()
@@ -206,14 +209,6 @@ class GaussianAE(MnistMLPModel):
     # -- persistence -------------------------------------------------------------------------------------------
     def own_args(self) -> dict:
         return dict(latent_dim=self.latent_dim, kind=self.kind, beta=self.beta)
-
-    def config(self) -> dict:
-        return {
-            "latent_dim": self.latent_dim,
-            "kind": self.kind,
-            "beta": self.beta,
-            "hidden": [m.out_features for m in self.encoder_body if isinstance(m, nn.Linear)],
-        }
 
 
 def parse_model_name(name: str) -> dict:

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from aevq.models.arrays import numpy_native
 from aevq.models.vae import MnistMLPModel, bernoulli_log_lik, mlp
 
 
@@ -102,16 +103,19 @@ class VQVAE(MnistMLPModel):
         return self
 
     @torch.no_grad()
+    @numpy_native
     def encode(self, x: np.ndarray) -> np.ndarray:
         """The discrete codes, shape (n, m)."""
         return self.nearest(self.z_e(torch.as_tensor(x, dtype=torch.float32, device=self.device))).cpu().numpy()
 
     @torch.no_grad()
+    @numpy_native
     def decode(self, codes: np.ndarray) -> np.ndarray:
         e = self.codebook[torch.as_tensor(codes, dtype=torch.long, device=self.device)]
         return torch.sigmoid(self.decoder(e.reshape(-1, self.m * self.D))).cpu().numpy()
 
     @torch.no_grad()
+    @numpy_native
     def reconstruct(self, x: np.ndarray) -> np.ndarray:
         return self.decode(self.encode(x))
 
@@ -150,34 +154,3 @@ def straight_through_grad_norm(model: VQVAE, x: torch.Tensor) -> float:
     model.zero_grad(set_to_none=True)
     model.losses(x)["rec"].mean().backward()
     return float(sum(p.grad.norm() ** 2 for p in model.encoder.parameters() if p.grad is not None) ** 0.5)
-
-
-def load_model(path, device="cpu"):
-    """Rebuild a GaussianAE or VQVAE saved by the ``limits_train`` rule (its arch dict and state dict)."""
-    from aevq.models.vae import GaussianAE
-
-    blob = torch.load(path, map_location=device, weights_only=False)
-    arch = dict(blob["arch"])
-    if arch.pop("kind") == "vqvae":
-        model = VQVAE(
-            codebook_size=arch["codebook_size"],
-            code_dim=arch["code_dim"],
-            n_slots=arch["n_slots"],
-            commitment=arch["commitment"],
-            hidden=tuple(arch["hidden"]),
-            device=device,
-            seed=blob["seed"],
-        )
-    else:
-        kind = "ae" if blob["arch"]["kind"] == "ae" else "vae"
-        model = GaussianAE(
-            arch["latent_dim"],
-            kind=kind,
-            beta=arch["beta"],
-            hidden=tuple(arch["hidden"]),
-            device=device,
-            seed=blob["seed"],
-        )
-    model.load_state_dict(blob["state_dict"])
-    model.history_ = blob["history"]
-    return model.eval()
