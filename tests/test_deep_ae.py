@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import aevq.chapters.deep_ae as ch
+from aevq.models.checkpoint import model_from_record, model_record
 from aevq.models.deep_ae import (
     DeepAutoencoder,
     DivergenceError,
@@ -16,7 +17,7 @@ from aevq.models.deep_ae import (
     pretrain_stack,
     squared_error,
 )
-from aevq.models.rbm import RBM, exact_free_energy, exact_p_h_given_v, factorization_table, rbm_from_state, rbm_state
+from aevq.models.rbm import RBM, exact_free_energy, exact_p_h_given_v, factorization_table
 
 
 def _tiny_rbm(hidden="binary", seed=0):
@@ -113,7 +114,7 @@ def test_unrolling_ties_decoder_to_transposed_encoder():
     rbms2 = pretrain_stack(x, [20, 12, 8, 2], rbms=rbms[:-1], **kw)
     assert rbms2[0] is rbms[0] and rbms2[-1].n_hidden == 2
     # state round trip
-    r2 = rbm_from_state(rbm_state(rbms[0]))
+    r2 = model_from_record(model_record(rbms[0]))
     assert torch.equal(r2.W, rbms[0].W) and r2.hidden == "binary"
 
 
@@ -420,7 +421,7 @@ def test_chapter_nets_in_miniature(kind):
     pre["weight_decay"] = 0.0002
     rbms = pretrain_stack(x, [16, 8, 4], batch_size=20, generator=g, **pre)
     assert ch.first_layer_filters(rbms).shape == (8, 16)
-    rbms = ch.rbm_stack_from_state(ch.rbm_stack_state([16, 8, 4], rbms))  # the round trip through rbms.pt
+    rbms = [model_from_record(model_record(r)) for r in rbms]  # the round trip through rbms.pt
     sizes = {"finetune": [16, 8, 4], "random_init": [16, 8, 4], "shallow": [16, 4], "codes2d": [16, 8, 2]}[kind]
     model, info, pre_timing = ch.initial_autoencoder(
         kind,

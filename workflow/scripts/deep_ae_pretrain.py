@@ -1,9 +1,10 @@
 """Greedy layer-wise CD-1 pretraining of the 784-1000-500-250-30 RBM stack (top RBM: linear Gaussian hiddens)."""
 
-from aevq.chapters.deep_ae import first_layer_filters, pretrain_metrics, rbm_stack_state, start_torch_job
+from aevq.chapters.deep_ae import first_layer_filters, pretrain_metrics, start_torch_job
 from aevq.data.mnist import load_mnist
+from aevq.models.checkpoint import save_model
 from aevq.models.deep_ae import pretrain_settings, pretrain_stack, split_validation
-from aevq.runtime import save_npz, snakemake_job, torch_generator, torch_save, write_json
+from aevq.runtime import save_npz, snakemake_job, torch_generator, write_json
 from aevq.training import as_tensor
 
 with snakemake_job(snakemake):
@@ -14,7 +15,7 @@ with snakemake_job(snakemake):
     x = as_tensor(x_fit, device)
     g = torch_generator(p.seed, device=device)
     rbms = pretrain_stack(x, p.sizes, batch_size=p.batch_size, generator=g, **pretrain_settings(p.pretrain))
-    torch_save(rbm_stack_state(p.sizes, rbms), snakemake.output.model)
+    save_model(rbms, snakemake.output.model)  # the stack: one record per RBM
     save_npz(snakemake.output.filters, W1=first_layer_filters(rbms))
     write_json(
         pretrain_metrics(rbms, p.sizes, n_samples=x.shape[0], epochs=p.pretrain["epochs"], matmul_gflops=gflops_ref),

@@ -9,20 +9,18 @@ kind = finetune     the unrolled RBM stack (784-1000-500-250-30), fine-tuned
        codes2d      784-1000-500-250-2: the pretrained 784-1000-500-250 stack + a new 250-2 Gaussian top RBM
 """
 
-import torch
-
 from aevq.chapters.deep_ae import (
     fine_tune_net,
     fine_tune_timing,
     initial_autoencoder,
-    rbm_stack_from_state,
     reconstruction_arrays,
     start_torch_job,
     training_metrics,
 )
 from aevq.data.mnist import load_mnist
+from aevq.models.checkpoint import load_model, save_model
 from aevq.models.deep_ae import split_validation
-from aevq.runtime import save_npz, snakemake_job, torch_generator, torch_save, write_json
+from aevq.runtime import save_npz, snakemake_job, torch_generator, write_json
 from aevq.training import as_tensor
 
 with snakemake_job(snakemake):
@@ -35,7 +33,7 @@ with snakemake_job(snakemake):
     g = torch_generator(p.seed, device=device)
     rbms = None
     if kind in {"finetune", "codes2d"}:  # the pretrained stack
-        rbms = rbm_stack_from_state(torch.load(snakemake.input.rbms, weights_only=True), device=device)
+        rbms = load_model(snakemake.input.rbms, device=device)
     model, info, pre_timing = initial_autoencoder(
         kind,
         p.sizes,
@@ -50,7 +48,7 @@ with snakemake_job(snakemake):
     )
     result = fine_tune_net(model, x, x_val, x_test, finetune=ft, batch_size=p.batch_size, generator=g, desc=kind)
     arrays = reconstruction_arrays(model, x_test, y_test, with_codes=kind == "codes2d")
-    torch_save({"sizes": list(p.sizes), "kind": kind, "state_dict": model.state_dict()}, snakemake.output.model)
+    save_model(model, snakemake.output.model, kind=kind)
     save_npz(snakemake.output.arrays, **arrays)
     timing = {
         "matmul_gflops": gflops_ref,

@@ -186,19 +186,6 @@ def start_torch_job(seed, device: str, *, threads: int | None = None, matmul_n: 
 
 
 # ----------------------------------------------------------------------------------------------- pretraining
-def rbm_stack_state(sizes, rbms) -> dict:
-    """What ``rbms.pt`` holds: the layer sizes and each RBM's (W, b, c, hidden units)."""
-    from aevq.models.rbm import rbm_state
-
-    return {"sizes": list(sizes), "rbms": [rbm_state(r) for r in rbms]}
-
-
-def rbm_stack_from_state(state: dict, device=None) -> list:
-    from aevq.models.rbm import rbm_from_state
-
-    return [rbm_from_state(s, device=device) for s in state["rbms"]]
-
-
 def stack_sizes(rbms) -> list[int]:
     """[d_0, d_1, ..., d_L] of a stack: the first RBM's visible units, then every RBM's hidden units."""
     return [rbms[0].n_visible] + [r.n_hidden for r in rbms]

@@ -231,22 +231,3 @@ def factorization_table(n_visible: int = 8, n_hidden: int = 10, n_rows: int = 5,
             }
         )
     return rows
-
-
-def rbm_state(rbm: RBM) -> dict:
-    return {
-        "n_visible": rbm.n_visible,
-        "n_hidden": rbm.n_hidden,
-        "hidden": rbm.hidden,
-        "W": rbm.W.detach().cpu(),
-        "b": rbm.b.detach().cpu(),
-        "c": rbm.c.detach().cpu(),
-    }
-
-
-def rbm_from_state(state: dict, device=None) -> RBM:
-    rbm = RBM(state["n_visible"], state["n_hidden"], hidden=state["hidden"], device=device, init_std=0.0)
-    rbm.W.copy_(state["W"])
-    rbm.b.copy_(state["b"])
-    rbm.c.copy_(state["c"])
-    return rbm
