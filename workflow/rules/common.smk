@@ -240,6 +240,10 @@ def describe_rules(path):
     with open(path, "w") as fh:
         json.dump([described(r) for r in workflow.rules], fh, indent=1)
 
+
+# The compute rules declared since the last register_section(): that chapter's rules.
+CHAPTER_RULES = []
+
 # fmt: off
 # (snakefmt cannot parse a rule inside a function; this block is formatted by hand)
 def compute_rule(
@@ -255,6 +259,7 @@ def compute_rule(
     """
     # (no argument may be called `script`: a job's generated code calls Snakemake's own `script` by that name)
     job = job or name
+    CHAPTER_RULES.append(name)
     rule:
         name: name
         input: library=library_of(script_file), **(input or {})
@@ -295,22 +300,27 @@ def register_section(
     tables=(),
     metrics=(),
     intro_values=None,
-    rules=(),
     products=(),
     notebook=None,
     inputs=None,
     category=None,
     figure_args="",
 ):
-    """A chapter of the report, declared once. ``rules``: the chapter's compute rules, defined before this call;
+    """A chapter of the report, declared once, after its compute rules (those declared since the previous chapter):
     their outputs (models, arrays, metrics), and any ``products`` of wildcard rules, are targets of `all` and of
     `chapter_<key>` too, so a missing intermediate is rebuilt even when the figures drawn from it still exist.
     ``notebook`` (a file in notebooks/) draws the ``figures`` and ``tables`` from the named ``inputs``; report.smk
     derives its rule, `notebook_<key>`, from this declaration (``category``: the figures' group in
     `snakemake --report`; ``figure_args``: figure-only values from ``figure_parameters``).
     """
+    declared = [getattr(globals()["rules"], name) for name in CHAPTER_RULES]
+    CHAPTER_RULES.clear()
+    # a wildcard rule's outputs are patterns, not files: its files are the chapter's ``products``
     outputs = [
-        str(f) for name in rules for f in getattr(globals()["rules"], name).output
+        str(f)
+        for r in declared
+        if "{" not in "".join(map(str, r.output))
+        for f in r.output
     ]
     SECTIONS.append(
         dict(

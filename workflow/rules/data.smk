@@ -24,7 +24,6 @@ register_section(
         metrics="results/metrics/data.json",
     ),
     category="1. Data",
-    rules=["mnist"],
     key="data",
     order=10,
     title="1. The data: MNIST, byte for byte",

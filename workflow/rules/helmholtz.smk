@@ -76,7 +76,6 @@ register_section(
         metrics="results/metrics/helmholtz.json",
     ),
     category=HH_CAT,
-    rules=["helmholtz_summary"],
     products=HH_RUNS + [r.replace(".json", ".npz") for r in HH_RUNS],
     key="helmholtz",
     order=60,

@@ -109,7 +109,6 @@ register_section(
         chapter_metrics=LIMITS_SUMMARY_INPUTS,
     ),
     category=LIMITS_CATEGORY,
-    rules=["limits_classifier", "limits_evaluate"],
     products=expand("results/models/limits/{name}.pt", name=LIMITS_MODELS),
     key="limits",
     order=70,

@@ -65,7 +65,6 @@ register_section(
     figure_args=figure_parameters(
         n_scatter=LAE["n_scatter"], n_closer_examples=LAE["n_closer_examples"]
     ),
-    rules=["linear_ae_train", "linear_ae_closed_forms"],
     key="linear_ae",
     order=30,
     title="2. The AutoEncoder and Linear AE = PCA",

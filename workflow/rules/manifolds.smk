@@ -62,7 +62,6 @@ register_section(
         mnist_metrics="results/metrics/manifolds_mnist_residual.json",
     ),
     category=MANIFOLDS_CAT,
-    rules=["manifolds_circle", "manifolds_swissroll", "manifolds_mnist_residual"],
     key="manifolds",
     order=50,
     title="4. Uncorrelated is not independent: the circle, the Swiss roll, Isomap",

@@ -43,7 +43,6 @@ register_section(
         bench="results/metrics/ppca_cost_bench.json",
     ),
     category=PPCA_CAT,
-    rules=["ppca_fit", "ppca_cost_bench"],
     key="ppca",
     order=40,
     title="3. Probabilistic PCA: the encoder derived by Bayes",
