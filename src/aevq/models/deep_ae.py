@@ -88,25 +88,24 @@ class DeepAutoencoder(nn.Module):
                 layer.bias.copy_(rbm.b)
         return model.to(rbms[0].W.device)
 
-    @torch_native
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        h = x
-        last = len(self.enc) - 1
-        for i, layer in enumerate(self.enc):
+    @staticmethod
+    def _logistic_stack(layers, h: torch.Tensor, last_sigmoid: bool) -> torch.Tensor:
+        """Affine layers with the logistic function between them, and after the last one if ``last_sigmoid``."""
+        for i, layer in enumerate(layers):
             h = layer(h)
-            if i < last or self.code_activation == "sigmoid":
+            if i < len(layers) - 1 or last_sigmoid:
                 h = torch.sigmoid(h)
         return h
 
     @torch_native
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Recognition: z = the code layer's output (linear, or logistic with ``code_activation="sigmoid"``)."""
+        return self._logistic_stack(self.enc, x, self.code_activation == "sigmoid")
+
+    @torch_native
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
-        g = z
-        last = len(self.dec) - 1
-        for i, layer in enumerate(self.dec):
-            g = layer(g)
-            if i < last:
-                g = torch.sigmoid(g)
-        return g
+        """Generation up to the output logits (the cross-entropy takes logits)."""
+        return self._logistic_stack(self.dec, z, False)
 
     @torch_native
     def decode(self, z: torch.Tensor) -> torch.Tensor:
