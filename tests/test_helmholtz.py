@@ -321,3 +321,34 @@ def test_comparison_claims_can_pass_and_fail_and_name_the_headline_setting():
     assert [r["passed"] for r in rows_bad if "produces the shift patterns" in r["claim"]] == [True, True, False]
     main_bad = dict(main, min_gap_all_bits=-1e-3)
     assert not comparison_claims(good, [32, 16, 1], 1000, [1, 2], main_bad)[0]["passed"]
+
+
+def test_the_chapters_two_jobs_end_to_end_on_a_tiny_budget():
+    """run_learner for every learner, then summary_document: the document's shape, its claims and the timing kept
+    apart, on 200 patterns per seed (the jobs' logic without Snakemake)."""
+    import copy
+
+    import yaml
+
+    from aevq.chapters.helmholtz import LEARNERS, run_learner, summary_document
+    from tests.conftest import REPO
+
+    hh = copy.deepcopy(yaml.safe_load((REPO / "config/config.yaml").read_text())["helmholtz"])
+    hh.update(tops=[1], seeds=1, budget=200, n_train=200, n_evals=1, n_wake=20, n_mc=2, n_dreams=20, n_show=3)
+    hh["control_patterns"] = 200
+    docs, arrays = [], {}
+    for learner in LEARNERS:
+        doc, arrays[learner] = run_learner(hh, learner, 1, hh["learners"][learner], 7)
+        assert doc["sizes"] == [32, 16, 1] and len(doc["runs"]) == 1 and doc["summary"]["n_seeds"] == 1
+        docs.append(doc)
+    again, _ = run_learner(hh, "rws", 1, hh["learners"]["rws"], 7)
+    assert again["runs"][0]["final"] == docs[1]["runs"][0]["final"]  # the same seed, the same numbers
+    main = arrays["wake_sleep"]
+    assert {"shown", "patterns", "prob", "first_kl_qp", "kl_bits", "dreams_0"} <= set(main)
+    assert docs[0]["control_seeded_causes"] is not None and docs[1]["control_seeded_causes"] is None
+    out = summary_document(hh, docs, main["first_kl_qp"], "quick")
+    assert [row["learner"] for row in out["comparison"]] == list(LEARNERS)
+    assert all("train_s_per_seed" not in row for row in out["comparison"])
+    assert set(out["timing"]["train_s_per_seed"]) == {f"{lrn}_top1" for lrn in LEARNERS}
+    assert len(out["summary_rows"]) == 3 and out["claims"]
+    assert all(row["status"] in ("pass", "FAIL") for row in out["claims"])

@@ -25,8 +25,9 @@ import numpy as np
 import torch
 
 from aevq.claims import claim
-from aevq.data.shifter import ShifterDistribution, true_causes
+from aevq.data.shifter import ShifterDistribution, sample_shifter, shifter_distribution, true_causes
 from aevq.models.helmholtz import HelmholtzMachine
+from aevq.runtime import check_progress
 
 LN2 = np.log(2.0)
 LEARNERS = ("wake_sleep", "rws", "exact_ml")
@@ -354,3 +355,165 @@ def comparison_claims(summary: dict, sizes, budget: int, tops, main: dict) -> li
             )
         )
     return rows
+
+
+# -- the chapter's two jobs ---------------------------------------------------------------------------------------
+def run_learner(hh: dict, learner: str, n_top: int, settings_cfg: dict, seed: int, *, progress=None):
+    """Train ``learner`` with ``n_top`` top units over the chapter's seeds on the shift patterns: each seed's exact
+    KL curve and final measures, the first seed's exact float64 tables, and, for the lecture's wake-sleep machine
+    (one top unit), its first seed in full detail, the seeded-causes control and the data the notebook draws.
+
+    Every random stream is derived from ``seed``: (seed, 1) the training sample, (seed, 2, i) seed i's data stream,
+    (seed, 5, i) its initial weights (the same for every learner), the others for the evaluations. Returns the
+    metrics document and the arrays for the figures.
+    """
+    sizes = list(hh["sizes"]) + [n_top]
+    settings = LearnerSettings.from_config(settings_cfg)
+    dist = shifter_distribution(hh["p_on"])
+    X_train, _ = sample_shifter(hh["n_train"], np.random.default_rng((seed, 1)), p_on=hh["p_on"])
+    main = learner == "wake_sleep" and n_top == 1
+    runs, arrays = [], {}
+    for i in range(min(hh["seeds"], settings_cfg.get("seeds", hh["seeds"]))):
+        order = data_stream(hh["n_train"], hh["budget"], (seed, 2, i))
+        detail = None
+        if main and i == 0:  # the lecture's machine: its free energy, gap and the two phases' objectives
+            wake_x, _ = sample_shifter(hh["n_wake"], np.random.default_rng((seed, 3)), p_on=hh["p_on"])
+            wake_index = dist.index(wake_x)
+            eval_rng = np.random.default_rng((seed, 4))
+
+            def detail(hm, wake_x=wake_x, wake_index=wake_index, eval_rng=eval_rng):
+                return detailed_evaluation(
+                    hm, dist, wake_x, wake_index, n_mc=hh["n_mc"], n_dreams=hh["n_dreams"], rng=eval_rng
+                )
+
+        run = train_seed(
+            learner,
+            sizes,
+            settings,
+            X_train,
+            order,
+            dist,
+            seed=(seed, 5, i),  # the same initial weights for every learner
+            init_scale=hh["init_scale"],
+            n_evals=hh["n_evals"],
+            detail=detail,
+            progress=(lambda it, i=i: progress(it, f"{learner} top {n_top} seed {i}")) if progress else None,
+        )
+        hm = run.pop("machine")
+        check_progress(
+            [r["kl_data_model_bits"] for r in run["history"]],
+            what="KL(p_data||p_model)",
+            fix=f"lower helmholtz.learners.{learner}.lr_gen",
+        )
+        run["final"], _ = final_measures(hm, dist)
+        run["seed"] = i
+        arrays[f"dreams_{i}"] = hm.sample(hh["n_show"], rng=np.random.default_rng((seed, 6, i)))
+        if i == 0:  # float64 exact tables of the first seed: the bound F >= -log p(x) is checked on these
+            ex = hm.exact(dist.patterns)
+            run["final"]["min_gap_float64_bits"] = float(ex["kl_qp"].min() / np.log(2.0))
+            arrays.update({f"first_{k}": v for k, v in ex.items()})
+            arrays["first_W0"] = hm.W[0]
+            arrays["first_generative_top_bias"] = hm.b[-1]
+        runs.append(run)
+        print({"seed": i, **run["final"], "train_s": round(run["train_s"], 2)}, flush=True)
+
+    control = None
+    if main and hh["control_patterns"]:
+        control = seeded_causes_control(
+            sizes,
+            settings,
+            X_train,
+            data_stream(hh["n_train"], hh["control_patterns"], (seed, 7)),
+            dist,
+            seed=(seed, 8),
+        )
+        print({"control_seeded_causes": control}, flush=True)
+
+    if main:  # what the notebook draws besides the runs: data samples and p_data's tables
+        arrays["shown"], arrays["shown_direction"] = sample_shifter(
+            hh["n_show"], np.random.default_rng((seed, 9)), p_on=hh["p_on"]
+        )
+        arrays.update(patterns=dist.patterns, prob=dist.prob, p_right=dist.p_right, ambiguous=dist.ambiguous)
+    arrays["patterns_seen"] = np.array([r["patterns_seen"] for r in runs[0]["history"]])
+    arrays["kl_bits"] = np.array([[r["kl_data_model_bits"] for r in run["history"]] for run in runs])
+    doc = {
+        "learner": learner,
+        "n_top": n_top,
+        "sizes": sizes,
+        "settings": settings_cfg,
+        "budget_patterns": int(hh["budget"]),
+        "summary": summarise_setting(runs),
+        "runs": runs,
+        "control_seeded_causes": control,
+    }
+    return doc, arrays
+
+
+def summary_document(hh: dict, docs: list[dict], first_kl_qp: np.ndarray, profile: str) -> dict:
+    """The chapter's metrics from every learner x top-size run document: the comparison table (without wall
+    times: those go under "timing"), the lecture's machine (wake-sleep, one top unit, first seed) in full, the
+    claims and the rows of the lecture's summary table. ``first_kl_qp``: that machine's exact KL(Q||P) per pattern."""
+    dist = shifter_distribution(hh["p_on"])
+    tops = list(hh["tops"])
+    by_setting = {(d["learner"], d["n_top"]): d for d in docs}
+    summary = {lrn: {t: by_setting[lrn, t]["summary"] for t in tops} for lrn in LEARNERS}
+    lead = by_setting["wake_sleep", 1]
+    main = {
+        "kl_qp_bits": first_kl_qp / LN2,
+        "prob": dist.prob,
+        "min_gap_all_bits": min(d["runs"][0]["final"]["min_gap_float64_bits"] for d in docs),
+        "n_settings": len(docs),
+        "independent_valid": independent_pixel_valid_share(dist),
+    }
+    sizes = list(hh["sizes"]) + [1]
+    net = "-".join(map(str, sizes))
+    claims = comparison_claims(summary, sizes, int(hh["budget"]), tops, main)
+    table = [
+        {
+            "learner": lrn,
+            "n_top": t,
+            "setting": setting_name(lrn, t, sizes),
+            **{k: v for k, v in summary[lrn][t].items() if k != "train_s_per_seed"},
+        }
+        for lrn in LEARNERS
+        for t in tops
+    ]
+    lead_run = lead["runs"][0]
+    how_trained = {
+        "wake_sleep": "wake-sleep / free energy",
+        "rws": "reweighted wake-sleep (K importance samples)",
+        "exact_ml": "exact log p(x) gradient (enumeration)",
+    }
+    return {
+        "profile": profile,
+        "sizes": sizes,
+        "tops": tops,
+        "budget_patterns": int(hh["budget"]),
+        "n_distinct_patterns": int(len(dist.prob)),
+        "entropy_data_bits": dist.entropy_bits,
+        "kl_independent_pixels_bits": independent_pixel_kl_bits(dist),
+        "dreams_valid_independent_pixels": main["independent_valid"],
+        "settings": {lrn: by_setting[lrn, tops[0]]["settings"] for lrn in LEARNERS},
+        "comparison": table,
+        "history": lead_run["history"],  # the lecture's machine, first seed, in full detail
+        "final": lead_run["final"],
+        "control_seeded_causes": lead["control_seeded_causes"],
+        "claims": claims,
+        "summary_rows": [
+            {
+                "model": f"Helmholtz machine ({net}, shift patterns), {lrn.replace('_', ' ')}",
+                "latent": "binary stochastic",
+                "how_trained": how_trained[lrn],
+                "key_result": f"KL(p_data||p_model) median {summary[lrn][1]['kl_bits_median']:.2f} bits over"
+                f" {summary[lrn][1]['n_seeds']} seeds; top unit codes the direction in"
+                f" {summary[lrn][1]['n_codes_direction']} of {summary[lrn][1]['n_seeds']}",
+            }
+            for lrn in LEARNERS
+        ],
+        "timing": {
+            "train_s_per_seed": {
+                f"{lrn}_top{t}": summary[lrn][t]["train_s_per_seed"] for lrn in LEARNERS for t in tops
+            },
+            "latent_configurations_top1": 2 ** sum(sizes[1:]),
+        },
+    }
