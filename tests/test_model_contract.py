@@ -120,3 +120,32 @@ def test_encode_and_decode_return_the_array_type_they_are_given():
         x_hat = model.decode(z)
         assert isinstance(x_hat, np.ndarray) and x_hat.shape == x.shape, type(model).__name__
         assert isinstance(model.decode(torch.as_tensor(z)), torch.Tensor), type(model).__name__
+
+
+def test_every_model_names_its_sizes_n_features_and_n_latent():
+    from aevq.models.helmholtz import HelmholtzMachine
+    from aevq.models.linear_ae import LinearAE
+    from aevq.models.logistic_pca import LogisticPCA
+    from aevq.models.mlp_ae import MLPAutoencoder
+    from aevq.models.ppca import PPCA
+
+    rng = np.random.default_rng(2)
+    x = rng.random((40, 784)).astype(np.float32)
+    g = torch.Generator().manual_seed(0)
+    models = [
+        LinearAE(784, 3, seed=0),
+        MLPAutoencoder(784, 2, (8,), seed=0),
+        GaussianAE(2, hidden=(8,), seed=0),
+        DeepAutoencoder([784, 8, 2], generator=g),
+        RBM(784, 5, generator=g),
+        LogisticPCA(2, steps=3, generator=g).fit(torch.as_tensor(x)),
+        PPCA(4).fit(x.astype(np.float64)),
+    ]
+    for model in models:
+        z = model.encode(x)
+        z = z[0] if isinstance(z, tuple) else z
+        assert (model.n_features, model.n_latent) == (784, z.shape[1]), type(model).__name__
+    vq = VQVAE(codebook_size=4, code_dim=2, n_slots=3, hidden=(8,), seed=0)
+    assert (vq.n_features, vq.n_latent) == (784, 6)  # z_e: 3 slots of 2 numbers
+    hm = HelmholtzMachine([32, 16, 1])
+    assert (hm.n_features, hm.n_latent) == (32, 16)

@@ -29,13 +29,14 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from aevq.models.arrays import torch_native
+from aevq.models.contract import CodeSizes
 from aevq.models.rbm import RBM
 from aevq.optim import minimize_cg
 from aevq.runtime import DivergenceError, check_finite
 from aevq.training import fit_minibatch
 
 
-class DeepAutoencoder(nn.Module):
+class DeepAutoencoder(nn.Module, CodeSizes):
     """Encoder/decoder MLP with logistic hidden units, a linear code layer and a logistic output layer.
 
     ``sizes = [784, 1000, 500, 250, 30]``; ``code_activation`` is ``"linear"`` (the paper's deep AE) or ``"sigmoid"``.
@@ -68,6 +69,9 @@ class DeepAutoencoder(nn.Module):
                     layer.bias.copy_((torch.rand(layer.bias.shape, generator=generator) * 2 - 1) * bound)
         if device is not None:
             self.to(device)
+
+    def _code_sizes(self) -> tuple[int, int]:
+        return self.sizes[0], self.sizes[-1]
 
     def init_args(self) -> dict:
         """The constructor arguments that rebuild this model (aevq.models.checkpoint); the weights are loaded."""

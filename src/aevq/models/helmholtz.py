@@ -28,6 +28,8 @@ import torch
 import torch.nn.functional as F
 from scipy.special import expit, logsumexp
 
+from aevq.models.contract import CodeSizes
+
 MAX_ENUM_BITS = 24
 
 
@@ -52,7 +54,7 @@ def _configs(n: int, dtype) -> torch.Tensor:
     return torch.as_tensor(all_configs(n), dtype=dtype)
 
 
-class HelmholtzMachine:
+class HelmholtzMachine(CodeSizes):
     """Layered sigmoid belief net with a recognition net, trained by wake-sleep.
 
     ``sizes`` = [n_0 (visible), n_1, ..., n_L]. Generative parameters ``W[k]`` (n_l, n_{k+1}) and ``b[k]`` (n_l,) for
@@ -73,6 +75,9 @@ class HelmholtzMachine:
         self.R = [None] + [init_scale * self.rng.standard_normal((s[k], s[k - 1])) for k in range(1, L + 1)]
         self.c = [None] + [np.zeros(s[k]) for k in range(1, L + 1)]
         self.steps_done = 0
+
+    def _code_sizes(self) -> tuple[int, int]:
+        return self.sizes[0], self.sizes[1]  # d: z^1, what decode takes
 
     # ----------------------------------------------------------------- parameters
     @property

@@ -19,6 +19,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from aevq.models.arrays import torch_native
+from aevq.models.contract import CodeSizes
 from aevq.runtime import check_finite, check_progress
 
 
@@ -27,11 +28,14 @@ def cross_entropy(x: torch.Tensor, z: torch.Tensor, w: torch.Tensor, mu: torch.T
     return nn.functional.binary_cross_entropy_with_logits(torch.addmm(mu, z, w.T), x, reduction="sum") / x.shape[0]
 
 
-class LogisticPCA:
+class LogisticPCA(CodeSizes):
     """``fit(X)`` learns W_d, mu (and training codes); ``encode`` fits codes; ``decode`` = sigmoid(W_d z + mu)."""
 
     def __init__(self, n_components: int, *, steps: int = 300, lr: float = 0.05, generator: torch.Generator):
         self.k, self.steps, self.lr, self.generator = int(n_components), int(steps), float(lr), generator
+
+    def _code_sizes(self) -> tuple[int, int]:
+        return self.W.shape[0], self.k  # D is known once fitted
 
     def _init_codes(self, n: int, device) -> torch.Tensor:
         return (0.01 * torch.randn(n, self.k, generator=self.generator)).to(device).requires_grad_(True)

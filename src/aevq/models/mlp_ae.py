@@ -28,6 +28,7 @@ import torch
 from torch import nn
 
 from aevq.models.arrays import numpy_native
+from aevq.models.contract import CodeSizes
 from aevq.runtime import torch_generator
 from aevq.training import as_tensor, fit_minibatch
 
@@ -41,7 +42,7 @@ def _mlp(sizes: list[int]) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-class MLPAutoencoder(nn.Module):
+class MLPAutoencoder(nn.Module, CodeSizes):
     """MLP AutoEncoder with ``fit`` / ``encode`` / ``decode`` (scikit-learn style, NumPy in and out)."""
 
     def __init__(
@@ -69,6 +70,9 @@ class MLPAutoencoder(nn.Module):
         self.register_buffer("scale_", torch.ones(()))
         self.history_: list[float] = []
         self.to(self.device)
+
+    def _code_sizes(self) -> tuple[int, int]:
+        return self.input_dim, self.latent_dim
 
     def _init_weights(self, gen: torch.Generator) -> None:
         """PyTorch's default Linear init (U(-1/sqrt(fan_in), 1/sqrt(fan_in))), drawn from a private generator."""

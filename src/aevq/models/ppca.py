@@ -34,6 +34,7 @@ import scipy.linalg as sla
 from tqdm.auto import tqdm
 
 from aevq.metrics.linear_algebra import largest_angle_deg
+from aevq.models.contract import CodeSizes
 
 LOG_2PI = float(np.log(2.0 * np.pi))
 
@@ -133,7 +134,7 @@ def aitken_remaining(ll: list[float]) -> float:
     return d * r / (1.0 - r) if r < 1.0 else np.inf
 
 
-class PPCA:
+class PPCA(CodeSizes):
     """Probabilistic PCA, scikit-learn style: ``fit(X)`` returns self; ``encode``, ``decode``, ``sample``.
 
     Parameters
@@ -169,6 +170,9 @@ class PPCA:
         self.max_iter = int(max_iter)
         self.tol = float(tol)
         self.random_state = random_state
+
+    def _code_sizes(self) -> tuple[int, int]:
+        return self.W_.shape[0], self.n_components  # D is known once fitted
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X: np.ndarray, *, reference: np.ndarray | None = None, W_init: np.ndarray | None = None) -> PPCA:

@@ -34,10 +34,11 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from aevq.models.arrays import torch_native
+from aevq.models.contract import CodeSizes
 from aevq.runtime import check_finite, check_progress
 
 
-class RBM(nn.Module):
+class RBM(nn.Module, CodeSizes):
     """An RBM with binary visible units and binary (default) or linear-Gaussian hidden units.
 
     Parameters are plain tensors updated by CD-1 (no autograd); ``W`` is (n_visible, n_hidden).
@@ -66,6 +67,9 @@ class RBM(nn.Module):
         self.W = nn.Parameter(w.to(device), requires_grad=False)
         self.b = nn.Parameter(torch.zeros(n_visible, dtype=dtype, device=device), requires_grad=False)
         self.c = nn.Parameter(torch.zeros(n_hidden, dtype=dtype, device=device), requires_grad=False)
+
+    def _code_sizes(self) -> tuple[int, int]:
+        return self.n_visible, self.n_hidden
 
     def init_args(self) -> dict:
         """The constructor arguments that rebuild this model (aevq.models.checkpoint); the weights are loaded."""

@@ -28,6 +28,7 @@ from torch import nn
 from torch.nn import functional as F  # noqa: N812
 
 from aevq.models.arrays import numpy_native
+from aevq.models.contract import CodeSizes
 from aevq.models.seeding import PrivateTorchRNG
 from aevq.runtime import torch_generator
 
@@ -83,7 +84,7 @@ class MnistMLPModel(nn.Module):
         return PrivateTorchRNG(self.seed, self.device).active()
 
 
-class GaussianAE(MnistMLPModel):
+class GaussianAE(MnistMLPModel, CodeSizes):
     """AE (``kind="ae"``) or VAE / beta-VAE (``kind="vae"``) with an MLP 784-hidden-d encoder and mirrored decoder."""
 
     def __init__(
@@ -107,6 +108,9 @@ class GaussianAE(MnistMLPModel):
             self.logvar_head = nn.Linear(hidden[-1], latent_dim)
             self.decoder = mlp([latent_dim, *reversed(hidden), n_pixels])
         self.to(self.device)
+
+    def _code_sizes(self) -> tuple[int, int]:
+        return self.n_pixels, self.latent_dim
 
     # -- the two maps ------------------------------------------------------------------------------------------
     def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from aevq.models.arrays import numpy_native
+from aevq.models.contract import CodeSizes
 from aevq.models.vae import MnistMLPModel, bernoulli_log_lik, mlp
 
 
@@ -29,7 +30,7 @@ def perplexity(counts: np.ndarray) -> float:
     return float(np.exp(-(nz * np.log(nz)).sum()))
 
 
-class VQVAE(MnistMLPModel):
+class VQVAE(MnistMLPModel, CodeSizes):
     def __init__(
         self,
         *,
@@ -50,6 +51,9 @@ class VQVAE(MnistMLPModel):
             self.codebook = nn.Parameter(torch.empty(self.K, self.D).uniform_(-1.0 / self.K, 1.0 / self.K))
         self.register_buffer("prior_counts", torch.ones(self.m, self.K))
         self.to(self.device)
+
+    def _code_sizes(self) -> tuple[int, int]:
+        return self.n_pixels, self.m * self.D  # z_e: m slots of D numbers, each snapped to a code vector
 
     def own_args(self) -> dict:
         return dict(codebook_size=self.K, code_dim=self.D, n_slots=self.m, commitment=self.commitment)
