@@ -1,4 +1,4 @@
-"""Compare two `results/` trees in content, timings aside: every metrics JSON value, every table and every claim.
+"""Compare two `results/` trees in content, timings aside: every metrics value, table, claim and saved array.
 
     python tests/bench/compare_results.py OLD_RESULTS NEW_RESULTS [--only PREFIX ...]
 
@@ -17,6 +17,8 @@ import math
 import re
 import sys
 from pathlib import Path
+
+import numpy as np
 
 # keys whose values are wall times, speeds or the host: they differ between any two runs
 TIMING_KEY = re.compile(
@@ -75,6 +77,20 @@ def compare(old: Path, new: Path, only: tuple[str, ...] = ()) -> list[str]:
                 _diff(_csv_rows(a), _csv_rows(b), f"{sub}/{name}", out)
             elif a.read_bytes() != b.read_bytes():
                 out.append(f"{sub}/{name}: contents differ")
+    for a in sorted((old / "models").rglob("*.npz")):  # every array a figure is drawn from, to the bit
+        rel = a.relative_to(old)
+        if only and not a.name.startswith(only) and not rel.parts[1].startswith(only):
+            continue
+        b = new / rel
+        if not b.exists():
+            out.append(f"{rel}: only in old")
+            continue
+        x, y = np.load(a), np.load(b)
+        for key in sorted(set(x.files) | set(y.files)):
+            if key not in x.files or key not in y.files:
+                out.append(f"{rel}:{key}: only in {'new' if key not in x.files else 'old'}")
+            elif not np.array_equal(x[key], y[key], equal_nan=x[key].dtype.kind in "fc"):
+                out.append(f"{rel}:{key}: arrays differ")
     return out
 
 
