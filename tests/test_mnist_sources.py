@@ -60,3 +60,24 @@ def test_npz_roundtrip_and_scaling(tmp_path):
     assert x_tr.max() == 1.0 and x_tr.min() == 0.0
     np.testing.assert_array_equal(np.rint(x_tr * 255).astype(np.uint8), arrays.x_train[:100])
     assert not list(tmp_path.glob("*.part*"))
+
+
+def test_the_data_chapters_claims_hold_on_the_real_bytes_and_fail_on_one_changed_pixel():
+    import dataclasses
+
+    from aevq.chapters.data import data_metrics
+    from aevq.data.mnist import load_from_package
+
+    arrays = load_from_package()
+    doc = data_metrics(arrays)
+    assert [c["passed"] for c in doc["claims"]] == [True, True] and (doc["n_train"], doc["n_test"]) == (60000, 10000)
+    x_test = arrays.x_test.copy()
+    x_test[0, 400] ^= 1  # one pixel of one test image
+    tampered = data_metrics(dataclasses.replace(arrays, x_test=x_test))
+    assert [c["passed"] for c in tampered["claims"]] == [False, False]
+    train_only = arrays.x_train.copy()
+    train_only[0, 400] ^= 1
+    assert [c["passed"] for c in data_metrics(dataclasses.replace(arrays, x_train=train_only))["claims"]] == [
+        False,
+        True,
+    ]
