@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from aevq.chapters import limits
+from aevq.chapters import limits, limits_judge
 from aevq.metrics.judge import Judge, class_entropy, frechet_between, frechet_distance, nearest_distance
 from aevq.models.classifier import MnistCNN
 from aevq.models.vae import GaussianAE, binarize, kl_diag_gaussian, log_normal_diag, parse_model_name
@@ -313,13 +313,15 @@ def test_bound_claims_pass_and_fail():
 
 def test_judge_claims_pass_and_fail():
     cfg = {"arch": "cnn", "channels": [16, 32], "kernel": 5, "dropout": 0.25, "hidden": [128], "epochs": 2}
-    assert limits.describe_judge(cfg).startswith("conv 5x5 16 - pool - conv 5x5 32 - pool - dropout 0.25 - FC 128")
-    assert limits.describe_judge({**cfg, "arch": "mlp", "hidden": [64, 32]}) == "784-64-32-10"
-    (ok,) = limits.judge_claims(0.99, cfg, 60000, 10000)
-    (bad,) = limits.judge_claims(0.5, cfg, 60000, 10000)
+    assert limits_judge.describe_judge(cfg).startswith(
+        "conv 5x5 16 - pool - conv 5x5 32 - pool - dropout 0.25 - FC 128"
+    )
+    assert limits_judge.describe_judge({**cfg, "arch": "mlp", "hidden": [64, 32]}) == "784-64-32-10"
+    (ok,) = limits_judge.judge_claims(0.99, cfg, 60000, 10000)
+    (bad,) = limits_judge.judge_claims(0.5, cfg, 60000, 10000)
     assert ok["passed"] and "NOT trustworthy" not in ok["detail"]
     assert bad["passed"] is False and "NOT trustworthy" in bad["detail"]
-    note = limits.judge_note({"test_accuracy": 0.5, "arch": "cnn", "n_train": 60000, "n_test": 10000})
+    note = limits_judge.judge_note({"test_accuracy": 0.5, "arch": "cnn", "n_train": 60000, "n_test": 10000})
     assert "not trustworthy" in note and "0.5000" in note
 
 

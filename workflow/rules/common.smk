@@ -220,7 +220,8 @@ def _plain_seed(r):
 
 
 def describe_rules(path):
-    """Write every rule's script or notebook and conda env, as Snakemake parsed them, to ``path`` (JSON): the tests
+    """Write every rule's script or notebook, conda env, seed and param names, as Snakemake parsed them, to ``path``
+    (JSON): the tests
     check envs and devices rule by rule from this instead of parsing the rule files themselves.
     """
 
@@ -235,6 +236,7 @@ def describe_rules(path):
             notebook=os.path.abspath(str(notebook)) if notebook else None,
             conda_env=r.conda_env if isinstance(r.conda_env, str) else None,
             seed=_plain_seed(r),
+            params=sorted(dict(r.params.items())) if hasattr(r.params, "items") else [],
         )
 
     with open(path, "w") as fh:

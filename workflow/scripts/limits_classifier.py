@@ -6,7 +6,7 @@ all 60000) and scored on ``classifier.n_test`` (null = all 10000) in every profi
 
 import time
 
-from aevq.chapters.limits import judge_claims, judge_shape, train_judge
+from aevq.chapters.limits_judge import judge_claims, judge_shape, train_judge
 from aevq.data.mnist import load_mnist
 from aevq.models.checkpoint import save_model
 from aevq.runtime import seed_everything, snakemake_job, torch_device, write_json

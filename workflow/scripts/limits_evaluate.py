@@ -3,6 +3,7 @@
 import numpy as np
 
 from aevq.chapters import limits as ch
+from aevq.chapters.limits_judge import judge_note
 from aevq.data.mnist import load_mnist
 from aevq.metrics.judge import Judge
 from aevq.models.checkpoint import load_model
@@ -33,7 +34,7 @@ with snakemake_job(snakemake):
     codebooks = {name: ch.codebook_use(m, xb_train, xb_test, xe) for name, m in vq_models.items()}
     commitment = next(iter(vq_models.values())).commitment if vq_models else float("nan")
 
-    note = ch.judge_note(clf_metrics) + ch.scale_note(p.profile, p.train["epochs"], len(x_train))
+    note = judge_note(clf_metrics) + ch.scale_note(p.profile, p.train["epochs"], len(x_train))
     write_json(
         {
             "binarization": ch.binarization_note(p.binarize_seed),
