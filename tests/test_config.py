@@ -89,7 +89,7 @@ def test_the_quick_overlay_holds_only_what_differs_from_the_full_config():
 
 
 def test_every_seeded_rule_gets_its_own_seed_from_the_one_table():
-    """Seeds come from config["seed"] and the rule's name (SEED_OFFSETS in common.smk), never from offsets in
+    """Seeds come from config["seed"] and the rule's name (aevq.pipeline.SEED_OFFSETS), never from offsets in
     scripts: each script that reads a seed gets one as a param, and no two rules share one (the Helmholtz learners
     share theirs on purpose: the same starts and the same data stream for every learner)."""
     import re

