@@ -1,0 +1,71 @@
+"""Every job Snakemake plans, as tests/bench/dag_jobs.py records it: what the rule declarations derive, job by job."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@functools.lru_cache(maxsize=4)
+def planned_jobs(*args: str) -> tuple[dict, ...]:
+    """The jobs of a forced dry run of `all` (nothing runs), in an empty directory, with extra snakemake ``args``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "jobs.json"
+        cmd = [sys.executable, str(REPO / "tests/bench/dag_jobs.py"), str(out), "--snakefile", str(REPO / "Snakefile")]
+        env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+        res = subprocess.run([*cmd, "-d", tmp, *args], capture_output=True, text=True, timeout=600, env=env)
+        assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
+        return tuple(json.loads(out.read_text()))
+
+
+QUICK = ("--profile", str(REPO / "workflow/profiles/quick"))
+
+
+def test_every_job_has_its_own_log_benchmark_and_env():
+    jobs = [j for j in planned_jobs() if j["rule"] != "all"]
+    assert len(jobs) > 30
+    for job in jobs:
+        assert job["log"] and job["benchmark"] and job["conda_env"], job["rule"]
+        assert job["conda_env"].startswith("../../envs/cpu/"), (job["rule"], job["conda_env"])
+    for key in ("log", "benchmark"):
+        paths = [str(j[key]) for j in jobs]
+        assert len(set(paths)) == len(paths), f"two jobs share a {key}"
+
+
+def test_the_quick_profile_plans_the_same_dag_on_less_data():
+    """Same jobs, same files, same code: only params differ, so what CI runs is what a user's full run runs."""
+    full = {(j["rule"], tuple(j["output"])): j for j in planned_jobs()}
+    quick = {(j["rule"], tuple(j["output"])): j for j in planned_jobs(*QUICK)}
+    assert full.keys() == quick.keys()
+    assert all(full[k]["input"] == quick[k]["input"] for k in full)
+    assert any(full[k]["params"] != quick[k]["params"] for k in full)
+
+
+def test_a_cuda_run_gives_a_gpu_to_exactly_the_jobs_that_train_on_the_device():
+    cpu = planned_jobs()
+    cuda = planned_jobs("--config", "device=cuda")
+    assert all(j["resources"].get("gpu", 0) == 0 for j in cpu)
+    on_gpu = {j["rule"] for j in cuda if j["resources"].get("gpu")}
+    told = {j["rule"] for j in cuda if j["params"].get("device") == "cuda"}
+    assert on_gpu == told and {"deep_ae_pretrain", "limits_train", "linear_ae_train"} <= on_gpu
+    assert all("/envs/cuda/" in j["conda_env"] for j in cuda if j["rule"] != "all")
+    # the exact enumerations and the closed forms stay on the CPU, with no device to be told
+    assert not on_gpu & {"helmholtz_learner", "helmholtz_exact_ml", "linear_ae_closed_forms", "deep_ae_rbm_check"}
+
+
+def test_every_notebook_writes_only_its_chapter_and_is_given_every_input():
+    notebooks = [j for j in planned_jobs() if j["rule"].startswith("notebook_")]
+    assert len(notebooks) == 7
+    for job in notebooks:
+        key = job["rule"].removeprefix("notebook_")
+        drawn = [Path(p).name for p in job["output"] if p.startswith(("results/figures/", "results/tables/"))]
+        assert drawn and all(name.startswith(key + "_") for name in drawn), (key, drawn)
+        data = [p for p in job["input"] if p.startswith("results/")]
+        assert data and all(p in job["params"]["args"] for p in data), key
