@@ -69,3 +69,28 @@ def test_every_notebook_writes_only_its_chapter_and_is_given_every_input():
         assert drawn and all(name.startswith(key + "_") for name in drawn), (key, drawn)
         data = [p for p in job["input"] if p.startswith("results/")]
         assert data and all(p in job["params"]["args"] for p in data), key
+
+
+def test_a_figure_is_added_by_its_notebook_and_its_caption_alone(tmp_path):
+    """The README's recipe: save it in the notebook, write its caption; the rule files do not change."""
+    from tests.conftest import copy_repo
+
+    repo = copy_repo(tmp_path / "repo")
+    nb_path = repo / "notebooks/01_data.ipynb"
+    nb = json.loads(nb_path.read_text())
+    cell = 'fig = plt.figure()\nsave_figure(fig, Path(figure_dir) / "data_extra_view.png")\n'
+    nb["cells"].append({"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": cell})
+    nb_path.write_text(json.dumps(nb))
+    (repo / "workflow/report/data_extra_view.rst").write_text("A new view of the data.\n")
+    jobs = {j["rule"]: j for j in _jobs_of(repo, "fig_data_extra_view")}
+    assert "results/figures/data_extra_view.png" in jobs["notebook_data"]["output"]
+    report = _jobs_of(repo, "results/report.html")
+    assert any("results/figures/data_extra_view.png" in j["input"] for j in report if j["rule"] == "report")
+
+
+def _jobs_of(repo: Path, target: str) -> list[dict]:
+    out = repo / "jobs.json"
+    cmd = [sys.executable, str(REPO / "tests/bench/dag_jobs.py"), str(out), "--snakefile", str(repo / "Snakefile")]
+    res = subprocess.run([*cmd, "-d", str(repo), "--target", target], capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
+    return json.loads(out.read_text())

@@ -2,6 +2,7 @@
 
     python tests/bench/dag_jobs.py OUT.json [snakemake arguments ...]
     python tests/bench/dag_jobs.py OUT.json --profile workflow/profiles/quick
+    python tests/bench/dag_jobs.py OUT.json --target chapter_ppca   # the jobs of one target (default: all)
 
 Runs a forced dry run (every job planned, nothing executed) and records each job's rule, wildcards, input and output
 files, params (by name, as Snakemake serialises them for its rerun check), log, benchmark, conda env, threads,
@@ -28,7 +29,12 @@ def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__)
         return 2
-    out_path, snakemake_args = argv[0], argv[1:]
+    out_path, snakemake_args = argv[0], list(argv[1:])
+    target = "all"
+    if "--target" in snakemake_args:
+        at = snakemake_args.index("--target")
+        target = snakemake_args[at + 1]
+        del snakemake_args[at : at + 2]
     from snakemake.cli import main as snakemake_main
     from snakemake.executors import dryrun
 
@@ -63,7 +69,7 @@ def main(argv: list[str]) -> int:
     original = dryrun.Executor.run_job
     dryrun.Executor.run_job = record
     try:
-        snakemake_main(["-n", "--forceall", "--quiet", "all", "--cores", "2", *snakemake_args])
+        snakemake_main([target, "-n", "--forceall", "--quiet", "all", "--cores", "2", *snakemake_args])
     except SystemExit as stop:
         if stop.code:
             return int(stop.code)
