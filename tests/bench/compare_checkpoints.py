@@ -3,8 +3,8 @@
     python tests/bench/compare_checkpoints.py OLD/results NEW/results [NAME.pt ...]
 
 For a refactor that changed the checkpoint format (what surrounds the weights) but must not change the weights:
-every ``state_dict`` in a ``.pt`` file under models/ (nested dicts and lists searched) is compared by parameter name
-with ``torch.equal``; the fit histories too, where both files hold one. Exit status 1 when anything differs.
+every tensor in a ``.pt`` file under models/ (nested dicts and lists searched, in order) is compared by name and
+position with ``torch.equal``; the fit histories too, where both files hold one. Exit status 1 when anything differs.
 """
 
 from __future__ import annotations
@@ -15,17 +15,21 @@ from pathlib import Path
 import torch
 
 
-def _state_dicts(obj, where="") -> dict[str, dict]:
-    """Every state_dict-like mapping (names to tensors) inside a loaded checkpoint, by its place in it."""
-    found = {}
+def _tensors(obj, found=None) -> list[tuple[str, torch.Tensor]]:
+    """Every tensor inside a loaded checkpoint, as (its key, the tensor), in the order the containers hold them.
+
+    Formats differ in what surrounds the weights (a stack of RBMs as a list of plain dicts, or as a list of model
+    records with a ``state_dict`` each), not in their order, so the sequences of (name, tensor) are compared."""
+    found = [] if found is None else found
     if isinstance(obj, dict):
-        if obj and all(isinstance(v, torch.Tensor) for v in obj.values()):
-            return {where or "/": obj}
         for key, value in obj.items():
-            found.update(_state_dicts(value, f"{where}/{key}"))
+            if isinstance(value, torch.Tensor):
+                found.append((str(key), value))
+            else:
+                _tensors(value, found)
     elif isinstance(obj, list | tuple):
-        for i, value in enumerate(obj):
-            found.update(_state_dicts(value, f"{where}[{i}]"))
+        for value in obj:
+            _tensors(value, found)
     return found
 
 
@@ -38,18 +42,18 @@ def compare(old: Path, new: Path, names: list[str]) -> list[str]:
             out.append(f"{rel}: only in old")
             continue
         ca, cb = (torch.load(p, map_location="cpu", weights_only=False) for p in (a, b))
-        tensors_a = {n: t for sd in _state_dicts(ca).values() for n, t in sd.items()}
-        tensors_b = {n: t for sd in _state_dicts(cb).values() for n, t in sd.items()}
-        if set(tensors_a) != set(tensors_b):
-            out.append(f"{rel}: parameter names differ: {sorted(set(tensors_a) ^ set(tensors_b))[:6]}")
-        for name in sorted(set(tensors_a) & set(tensors_b)):
-            if not torch.equal(tensors_a[name], tensors_b[name]):
-                diff = (tensors_a[name].double() - tensors_b[name].double()).abs().max().item()
-                out.append(f"{rel}:{name}: differs (max |diff| {diff:.3g})")
+        tensors_a, tensors_b = _tensors(ca), _tensors(cb)
+        if [n for n, _ in tensors_a] != [n for n, _ in tensors_b]:
+            out.append(f"{rel}: the parameters differ in name or order")
+            continue
+        for i, ((name, ta), (_, tb)) in enumerate(zip(tensors_a, tensors_b, strict=True)):
+            if ta.shape != tb.shape or not torch.equal(ta, tb):
+                diff = (ta.double() - tb.double()).abs().max().item() if ta.shape == tb.shape else float("nan")
+                out.append(f"{rel}: tensor {i} ({name}) differs (max |diff| {diff:.3g})")
         if isinstance(ca, dict) and isinstance(cb, dict) and "history" in ca and "history" in cb:
             if ca["history"] != cb["history"]:
                 out.append(f"{rel}: fit history differs")
-        print(f"{rel}: {len(tensors_a)} tensors, {sum(t.numel() for t in tensors_a.values())} values compared")
+        print(f"{rel}: {len(tensors_a)} tensors, {sum(t.numel() for _, t in tensors_a)} values compared")
     return out
 
 
