@@ -19,6 +19,9 @@ _OPS = {
     "==": operator.eq,
 }
 
+KINDS = ("identity", "empirical")
+BASES = ("mathematics", "paper", "lecture")
+
 
 def claim(
     text: str,
@@ -30,8 +33,18 @@ def claim(
     detail: str = "",
     applies: bool = True,
     not_applicable: str = "full profile only",
+    kind: str | None = None,
+    basis: str | None = None,
+    uncertainty: float | None = None,
 ) -> dict[str, Any]:
     """Build one claims-table row; ``passed`` is ``measured op threshold`` (NaN never passes).
+
+    ``kind`` is ``"identity"`` (mathematics verified to rounding: it could only fail through a bug) or
+    ``"empirical"`` (a result that could have come out otherwise); the report counts the two apart. ``basis`` says
+    where the threshold comes from: ``"mathematics"``, ``"paper"`` (``source`` then names the paper's own figure,
+    table or equation) or ``"lecture"``. ``uncertainty`` is the measured value's standard error or interval
+    half-width where it has one; a comparison should then pass only beyond it (the caller folds it into
+    ``measured``, e.g. a difference minus two standard errors, and says so in ``detail``).
 
     ``applies=False`` marks a claim that this run cannot test by design (e.g. the paper's full-scale number in the
     quick profile): the row keeps its measured value, ``passed`` is None and ``status`` says why
@@ -39,6 +52,10 @@ def claim(
     """
     if op not in _OPS:
         raise ValueError(f"unknown comparison {op!r}; use one of {sorted(_OPS)}")
+    if kind not in KINDS + (None,):
+        raise ValueError(f"unknown claim kind {kind!r}; use one of {KINDS}")
+    if basis not in BASES + (None,):
+        raise ValueError(f"unknown threshold basis {basis!r}; use one of {BASES}")
     if isinstance(measured, float) and math.isnan(measured):
         passed = False
     else:
@@ -56,6 +73,9 @@ def claim(
         "passed": passed,
         "status": status,
         "detail": detail,
+        "kind": kind,
+        "basis": basis,
+        "uncertainty": uncertainty,
     }
 
 
