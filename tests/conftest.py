@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import http.server
+import json
+import os
+import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -52,30 +57,76 @@ def http_mirror():
         server.server_close()
 
 
+_NOT_SOURCES = (
+    ".git",
+    "results",
+    ".snakemake",
+    ".venv",
+    "__pycache__",
+    "*.egg-info",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".whl",
+    ".gl",
+)
+
+
 def copy_repo(dest: Path) -> Path:
     """Copy the working tree (no results, no .snakemake, no git) so a test can run the pipeline in isolation."""
-    ignore = shutil.ignore_patterns(
-        ".git",
-        "results",
-        ".snakemake",
-        ".venv",
-        "__pycache__",
-        "*.egg-info",
-        ".pytest_cache",
-        ".ruff_cache",
-        ".whl",
-        ".gl",
-    )
-    shutil.copytree(REPO, dest, ignore=ignore)
+    shutil.copytree(REPO, dest, ignore=shutil.ignore_patterns(*_NOT_SOURCES))
     (dest / "results").mkdir(exist_ok=True)
     return dest
 
 
-def run_snakemake(
-    workdir: Path, *args: str, timeout: float = 1800, env: dict | None = None
-) -> subprocess.CompletedProcess:
-    import os
+def source_digest(root: Path) -> str:
+    """SHA-256 over the path and bytes of every file copy_repo would copy: equal digests, equal pipelines."""
+    digest = hashlib.sha256()
+    skip = shutil.ignore_patterns(*_NOT_SOURCES)
+    for folder, dirs, files in os.walk(root):
+        ignored = skip(folder, dirs + files)
+        dirs[:] = sorted(d for d in dirs if d not in ignored)
+        for name in sorted(f for f in files if f not in ignored):
+            path = Path(folder, name)
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
+
+def time_budget_s() -> float:
+    """The time budget of every subprocess a test runs, in seconds: AEVQ_TEST_TIMEOUT_S (default 1200).
+
+    One number for all of them, so a slow or busy machine needs one setting, not a hunt through the tests."""
+    return float(os.environ.get("AEVQ_TEST_TIMEOUT_S", "1200"))
+
+
+def run_command(cmd: list[str], *, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run ``cmd`` with output captured, within the time budget (``time_budget_s``).
+
+    Past the budget the command and everything it started (its own session) are killed and the test fails saying
+    what was running, for how long, how loaded the machine was and what the command printed last, instead of a bare
+    TimeoutExpired traceback."""
+    budget = time_budget_s()
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        out, err = proc.communicate(timeout=budget)
+    except subprocess.TimeoutExpired:
+        load = os.getloadavg()
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        tail = (out + err)[-3000:]
+        pytest.fail(
+            f"`{shlex.join(map(str, cmd))}` (in {cwd or os.getcwd()}) was still running after "
+            f"{time.monotonic() - start:.0f} s, the budget AEVQ_TEST_TIMEOUT_S={budget:.0f} sets, and was killed. "
+            f"Load average then: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} cores (a busy "
+            f"machine needs a larger budget). Its last output:\n{tail}",
+            pytrace=False,
+        )
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def run_snakemake(workdir: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "snakemake", *args]
     # jobs call `papermill` and `python` by name: put this interpreter's bin/ first, as an activated venv would
     base = os.environ if env is None else env
@@ -83,7 +134,7 @@ def run_snakemake(
         **base,
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), base.get("PATH", "")]),
     }
-    return subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env)
+    return run_command(cmd, cwd=workdir, env=env)
 
 
 QUICK = ("--profile", "workflow/profiles/quick", "--cores", "2")
@@ -93,8 +144,6 @@ QUICK = ("--profile", "workflow/profiles/quick", "--cores", "2")
 def described_rules(*config: str) -> tuple[dict, ...]:
     """Snakemake's own view of every rule, {name, script, notebook, conda_env} as absolute paths, from a dry run of
     the checkout's Snakefile in an empty directory (the Snakefile writes it when AEVQ_DESCRIBE_RULES names a file)."""
-    import json
-    import os
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -122,11 +171,33 @@ class QuickBuild:
 
 @pytest.fixture(scope="session")
 def quick_build(tmp_path_factory) -> QuickBuild:
-    """The quick profile built once per session with the local executor, in a copy of the repository (shared by the
-    end-to-end tests and the SLURM test, which compares its metrics against this run)."""
-    repo = copy_repo(tmp_path_factory.mktemp("e2e") / "repo")
+    """The quick profile built once, with the local executor, in a copy of the repository. Every end-to-end, DAG,
+    CI-replay and SLURM test reads it or works on a copy of it (``built_copy``); none may change it.
+
+    With AEVQ_QUICK_BUILD naming a folder, the build lives there and is reused by a later pytest run as long as the
+    sources are byte for byte the same (``source_digest``): .ci/run builds once for its two passes."""
+    shared = os.environ.get("AEVQ_QUICK_BUILD")
+    root = Path(shared) if shared else tmp_path_factory.mktemp("e2e")
+    repo, stamp = root / "repo", root / "quick-build.json"
+    digest = source_digest(REPO)
+    if stamp.is_file():
+        done = json.loads(stamp.read_text())
+        if done["sources"] == digest and repo.is_dir():
+            return QuickBuild(repo, done["wall_s"])
+    if repo.exists():
+        shutil.rmtree(repo)
+    copy_repo(repo)
     start = time.monotonic()
     res = run_snakemake(repo, *QUICK)
     wall = time.monotonic() - start
     assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-8000:]
+    stamp.write_text(json.dumps({"sources": digest, "wall_s": wall}))
     return QuickBuild(repo, wall)
+
+
+@pytest.fixture
+def built_copy(quick_build, tmp_path) -> Path:
+    """A copy of the quick build (results, .snakemake metadata and times kept) that a test may change."""
+    dest = tmp_path / "built"
+    shutil.copytree(quick_build.repo, dest, symlinks=True)
+    return dest

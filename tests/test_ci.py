@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO, run_snakemake
+from tests.bench.claims_diff import claim_changes, figure_changes
+from tests.conftest import QUICK, REPO, run_command, run_snakemake
 from tests.test_pipeline_e2e import job_counts
 
 WORKFLOWS = sorted((REPO / ".github/workflows").glob("*.yml"))
@@ -56,16 +57,17 @@ def test_the_workflows_pass_their_linters(cmd):
     exe = Path(sys.executable).parent / cmd[0]
     if not exe.exists():
         pytest.fail(f"{cmd[0]} is not installed: pip install -e '.[dev]'")
-    res = subprocess.run([str(exe), *cmd[1:]], capture_output=True, text=True, timeout=300)
+    res = run_command([str(exe), *cmd[1:]])
     assert res.returncode == 0, res.stdout + res.stderr
 
 
-def test_every_command_the_workflows_run_is_a_readme_command():
-    readme = (REPO / "README.md").read_text()
+def test_every_command_the_workflows_run_is_a_documented_command():
+    """The README, or the docs it links (docs/*.md), shows every command a workflow runs."""
+    docs = "\n".join(p.read_text() for p in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))])
     steps = list(run_steps())
     assert len(steps) >= 8
     for workflow, name, command in steps:
-        assert command in readme, f"{workflow} step {name!r} runs a command the README does not show: {command}"
+        assert command in docs, f"{workflow} step {name!r} runs a command no README or docs page shows: {command}"
 
 
 def build_command():
@@ -112,3 +114,24 @@ def test_a_restored_cache_reruns_nothing_and_one_notebook_edit_reruns_only_it(qu
     res = run_snakemake(clone, *cmd[1:], "-n")
     assert res.returncode == 0, res.stderr[-3000:]
     assert job_counts(res.stdout + res.stderr) == {"notebook_manifolds": 1, "report": 1, "all": 1}
+
+
+@pytest.mark.e2e
+def test_a_pull_request_summary_shows_what_one_parameter_moves(quick_build, built_copy):
+    """The report job's summary for a change of one training parameter (the circle AE's epochs): exactly that
+    chapter's claims, figures and tables move, and the summary names them with before, after and verdict."""
+    overlay = built_copy / "overlay.yaml"
+    overlay.write_text(yaml.safe_dump({"manifolds": {"circle": {"epochs": 60}}}))
+    res = run_snakemake(built_copy, *QUICK, "--configfile", str(overlay))
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    before, after = quick_build.repo / "results", built_copy / "results"
+    res = run_command([sys.executable, str(REPO / "tests/bench/claims_diff.py"), str(before), str(after)])
+    assert res.returncode == 0, res.stderr
+    print(res.stdout)  # the summary a reviewer would see
+    changed = claim_changes(before, after)
+    assert changed, res.stdout
+    assert {metrics for metrics, *_ in changed} == {"manifolds_circle"}, changed
+    assert all(f"| {m} | " in res.stdout for m, *_ in changed)
+    figures = {name for name, _ in figure_changes(before, after)}
+    assert "manifolds_circle.png" in figures
+    assert all(name.startswith(("manifolds_", "limits_")) for name in figures), figures

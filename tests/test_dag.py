@@ -3,7 +3,6 @@ intermediate is rebuilt, and invocations from elsewhere or with an overlay do wh
 
 from __future__ import annotations
 
-import shutil
 import textwrap
 
 import pytest
@@ -13,14 +12,6 @@ from tests.conftest import QUICK, run_snakemake
 from tests.test_pipeline_e2e import job_counts
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def built_copy(quick_build, tmp_path):
-    """A private copy of the built quick repository (results and .snakemake included), so a test may edit it."""
-    dest = tmp_path / "repo"
-    shutil.copytree(quick_build.repo, dest, symlinks=True)
-    return dest
 
 
 def dry(repo, *args, cwd=None):
@@ -66,6 +57,24 @@ def test_where_the_mnist_bytes_come_from_reruns_nothing(built_copy):
         {"data": {"mnist": {"source": "download", "mirrors": ["https://example.org/mnist/"], "timeout_s": 5}}},
     )
     assert dry(built_copy, "--configfile", overlay) == {}
+
+
+def reversed_keys(doc):
+    """The same config with every mapping's keys in reverse order."""
+    if isinstance(doc, dict):
+        return {k: reversed_keys(doc[k]) for k in reversed(list(doc))}
+    return doc
+
+
+def test_the_same_values_merged_in_another_order_rerun_nothing(built_copy):
+    """Params are canonical: the quick config named again on the command line (so the layers merge in another order),
+    then, in reversed key order, plus an overlay that changes nothing a job reads, schedules no job."""
+    mirrors = write_overlay(built_copy, {"data": {"mnist": {"mirrors": ["https://example.org/mnist/"]}}})
+    assert dry(built_copy, "--configfile", "config/quick.yaml", mirrors) == {}
+    flipped = built_copy / "quick-reversed.yaml"
+    quick = yaml.safe_load((built_copy / "config/quick.yaml").read_text())
+    flipped.write_text(yaml.safe_dump(reversed_keys(quick), sort_keys=False))
+    assert dry(built_copy, "--configfile", str(flipped), mirrors) == {}
 
 
 def test_a_figure_only_parameter_redraws_and_never_retrains(built_copy):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import functools
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from tests.conftest import run_command
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -20,7 +21,7 @@ def planned_jobs(*args: str) -> tuple[dict, ...]:
         out = Path(tmp) / "jobs.json"
         cmd = [sys.executable, str(REPO / "tests/bench/dag_jobs.py"), str(out), "--snakefile", str(REPO / "Snakefile")]
         env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
-        res = subprocess.run([*cmd, "-d", tmp, *args], capture_output=True, text=True, timeout=600, env=env)
+        res = run_command([*cmd, "-d", tmp, *args], env=env)
         assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
         return tuple(json.loads(out.read_text()))
 
@@ -91,6 +92,6 @@ def test_a_figure_is_added_by_its_notebook_and_its_caption_alone(tmp_path):
 def _jobs_of(repo: Path, target: str) -> list[dict]:
     out = repo / "jobs.json"
     cmd = [sys.executable, str(REPO / "tests/bench/dag_jobs.py"), str(out), "--snakefile", str(repo / "Snakefile")]
-    res = subprocess.run([*cmd, "-d", str(repo), "--target", target], capture_output=True, text=True, timeout=600)
+    res = run_command([*cmd, "-d", str(repo), "--target", target])
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
     return json.loads(out.read_text())

@@ -73,6 +73,17 @@ def test_pick_names_exactly_the_keys_a_script_uses():
         pipeline.pick(section, "d")
 
 
+def test_equal_params_in_any_key_order_have_one_repr():
+    """Snakemake compares params by repr: equal values merged in another order must print the same."""
+    a = {"train": {"epochs": 8, "batch_size": 100, "lr": 0.003}, "sizes": [32, {"b": 1, "a": 2}], "seed": 1}
+    b = {"seed": 1, "sizes": [32, {"a": 2, "b": 1}], "train": {"lr": 0.003, "epochs": 8, "batch_size": 100}}
+    assert repr(a) != repr(b) and a == b
+    assert repr(pipeline.canonical_params(a)) == repr(pipeline.canonical_params(b))
+    assert pipeline.canonical_params(a) == a  # the same values; lists keep their order
+    assert list(pipeline.canonical(a)["train"]) == ["batch_size", "epochs", "lr"]
+    assert repr(pipeline.pick(a, "train", "seed")) == repr(pipeline.pick(b, "seed", "train"))
+
+
 def test_notebook_products_are_the_saved_names_in_order(tmp_path):
     code = [
         'save_figure(fig, fig_dir / "ch_second.png")\n',

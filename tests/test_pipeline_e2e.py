@@ -83,7 +83,8 @@ def test_second_dry_run_schedules_nothing(built):
     assert job_counts(res.stdout + res.stderr) == {}
 
 
-def test_editing_one_notebook_reruns_only_it_and_the_report(built):
+def test_editing_one_notebook_reruns_only_it_and_the_report(built_copy):
+    built = built_copy
     nb_path = built / "notebooks/01_data.ipynb"
     nb = json.loads(nb_path.read_text())
     nb["cells"][0]["source"] = "".join(nb["cells"][0]["source"]) + "\n\nEdited by the test."

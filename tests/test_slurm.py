@@ -183,7 +183,7 @@ def test_gpu_request_and_a_job_over_its_memory_fails_with_its_slurm_log_and_reru
     args = ("--workflow-profile", profile, "--slurm-init-seconds-before-status-checks", "2", "--latency-wait", "5")
 
     # `gpu=1` (what the torch rules ask for with device=cuda) plus a gpu_model: sbatch --gpus=fake:1, the stand-in GPU
-    res = run_snakemake(tmp_path, *args, "--set-resources", f"small:gpu_model={FAKE_GPU}", env=cluster.env, timeout=600)
+    res = run_snakemake(tmp_path, *args, "--set-resources", f"small:gpu_model={FAKE_GPU}", env=cluster.env)
     out = res.stdout + res.stderr
     assert res.returncode != 0, out
     assert (tmp_path / "small.txt").read_text() == "gpu=0\n"
@@ -194,7 +194,7 @@ def test_gpu_request_and_a_job_over_its_memory_fails_with_its_slurm_log_and_reru
     assert str(log.relative_to(tmp_path)) in out, out
     assert "exceeded memory limit" in log.read_text() or "OUT_OF_MEMORY" in out, log.read_text()
 
-    res = run_snakemake(tmp_path, *args, "--set-resources", "big:mem_mb=3000", env=cluster.env, timeout=600)
+    res = run_snakemake(tmp_path, *args, "--set-resources", "big:mem_mb=3000", env=cluster.env)
     out = res.stdout + res.stderr
     assert res.returncode == 0, out + cluster.logs()
     assert (tmp_path / "big.txt").read_text() == "gpu=0\n"

@@ -148,10 +148,29 @@ def rule_seed(name: str, base_seed: int, variant: object = None) -> int:
     return seed
 
 
+def canonical(value):
+    """``value`` with every mapping in it, at any depth, as a dict in sorted key order.
+
+    Snakemake decides "Params have changed" by comparing the ``repr`` of each param, and a dict's repr follows its
+    insertion order, which for a config section depends on the order the config layers were merged in. Two equal
+    configs must give equal params, so every param a rule declares passes through here.
+    """
+    if isinstance(value, Mapping):
+        return {str(k): canonical(value[k]) for k in sorted(value, key=str)}
+    if isinstance(value, list | tuple):
+        return type(value)(canonical(v) for v in value)
+    return value
+
+
+def canonical_params(params: Mapping) -> dict:
+    """A rule's params, each value canonical (see ``canonical``), the names in sorted order."""
+    return {name: canonical(params[name]) for name in sorted(params)}
+
+
 def pick(section: Mapping, *keys: str) -> dict:
-    """The named keys of a config section: a rule's params name what its script uses and nothing else, so a change
-    to another key of the section does not rerun it."""
-    return {k: section[k] for k in keys}
+    """The named keys of a config section, canonical and in sorted order: a rule's params name what its script uses
+    and nothing else, so a change to another key of the section does not rerun it."""
+    return canonical({k: section[k] for k in keys})
 
 
 # -- notebooks -------------------------------------------------------------------------------------------------------

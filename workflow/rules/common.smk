@@ -99,6 +99,7 @@ def compute_rule(
     uses_gpu = env == "torch" and gpu != 0
     if uses_gpu:
         params.setdefault("device", DEVICE)
+    params = pipeline.canonical_params(params)  # equal configs, equal params, whatever the merge order
     rule:
         name: name
         input: library=library_of(script_file), **(input or {})
