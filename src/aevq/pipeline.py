@@ -197,8 +197,9 @@ def read_section(path: str | os.PathLike, values: Mapping | None = None) -> dict
     """A chapter's title, lecture reference and opening paragraphs, from its ``workflow/report/sections/KEY.rst``.
 
     The file is a titled reST document: the title, underlined; a ``:lecture:`` field (continued on indented lines);
-    then the intro, whose ``{name}`` fields are filled from ``values`` where the text quotes the config. Prose
-    lives there, beside the figure captions, not in the rule files.
+    then the intro, kept as reST (the report renders it, math and roles included). A ``{name}`` field whose name is
+    in ``values`` is filled in; other braces (LaTeX's) are left alone. Prose lives there, beside the figure
+    captions, not in the rule files.
     """
     lines = Path(path).read_text().splitlines()
     if len(lines) < 2 or not lines[1] or set(lines[1]) != {"="}:
@@ -213,11 +214,10 @@ def read_section(path: str | os.PathLike, values: Mapping | None = None) -> dict
         while rest and rest[0].startswith((" ", "\t")) and rest[0].strip():
             lecture.append(rest[0].strip())
             rest = rest[1:]
-    text = "\n".join(rest)
-    if values:
-        text = text.format(**values)
-    intro = "\n\n".join(" ".join(par.split()) for par in text.split("\n\n") if par.strip())
-    return dict(title=title, lecture=" ".join(lecture), intro=intro)
+    text = "\n".join(line.rstrip() for line in rest).strip("\n")
+    for name, value in (values or {}).items():
+        text = text.replace("{" + name + "}", str(value))
+    return dict(title=title, lecture=" ".join(lecture), intro=text)
 
 
 def report_category(title: str) -> str:
@@ -233,6 +233,57 @@ def provenance_config(cfg: Mapping) -> dict:
     for key in ("source", "mirrors", "retries", "timeout_s"):
         shown["data"]["mnist"].pop(key, None)
     return shown
+
+
+def artefact_producers(rules: Iterable, root: str | os.PathLike) -> dict[str, dict]:
+    """For each output pattern of ``rules`` (Snakemake Rule objects), the rule, its script and its library modules,
+    with paths relative to the checkout ``root``: what the report's provenance line under a figure names."""
+
+    def rel(p: str | os.PathLike) -> str:
+        return os.path.relpath(os.path.abspath(p), os.path.abspath(root))
+
+    out = {}
+    for r in rules:
+        script = os.path.join(os.path.dirname(r.snakefile), r.script) if getattr(r, "script", None) else None
+        library = r.input.get("library") if hasattr(r.input, "get") else None
+        library = [library] if isinstance(library, str) else list(library or [])
+        for pattern in r.output:
+            out[str(pattern)] = dict(
+                rule=r.name,
+                script=rel(os.path.normpath(script)) if script else None,
+                library=sorted(rel(str(m)) for m in library),
+            )
+    return out
+
+
+def produced_by(path: str, producers: Mapping[str, dict]) -> dict | None:
+    """The producer of ``path``: an exact output, else the first wildcard pattern (``{name}``) that matches it."""
+    if path in producers:
+        return producers[path]
+    for pattern, producer in sorted(producers.items()):
+        if "{" in pattern:
+            regex = re.sub(r"\\\{[^}]*\\\}", ".+", re.escape(pattern))
+            if re.fullmatch(regex, path):
+                return producer
+    return None
+
+
+def section_provenance(notebook: str, inputs: Mapping, notebook_library: Iterable[str], producers, root) -> dict:
+    """What a chapter's figures stand on: its notebook (path from ``root``), each input artefact with the rule,
+    script and library that made it, and the notebook's own library modules. Sorted, so the report's params are
+    the same on every parse."""
+
+    def rel(p: str) -> str:
+        return os.path.relpath(os.path.abspath(p), os.path.abspath(root))
+
+    paths = sorted({str(p) for v in inputs.values() for p in ([v] if isinstance(v, str | os.PathLike) else v)})
+    items = []
+    for p in paths:
+        made = produced_by(p, producers) or {}
+        items.append(dict(path=p, rule=made.get("rule"), script=made.get("script"), library=made.get("library", [])))
+    return dict(
+        notebook=f"notebooks/{notebook}", library=sorted(rel(m) for m in notebook_library), inputs=items
+    )
 
 
 def describe_rules(rules: Iterable, path: str | os.PathLike) -> None:

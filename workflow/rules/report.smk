@@ -37,6 +37,20 @@ for _section in SECTIONS:
             " {params.figure_args} > {log} 2>&1"
 
 
+# What each chapter's figures stand on, for the provenance line under every figure: the notebook, the artefacts it
+# reads and the rule, script and library modules that made each one (read from the rules declared above).
+REPORT_PROVENANCE = {
+    s["key"]: pipeline.section_provenance(
+        s["notebook"],
+        s["inputs"],
+        library_of(s["notebook"]),
+        pipeline.artefact_producers(workflow.rules, workflow.basedir),
+        workflow.basedir,
+    )
+    for s in SECTIONS
+}
+
+
 compute_rule(
     "report",
     "build_report.py",
@@ -48,11 +62,13 @@ compute_rule(
             item["caption"] for s in SECTIONS for item in s["figures"] + s["tables"]
         ],
         intros=[s["intro_path"] for s in SECTIONS],
+        coverage=repo_path("workflow/report/coverage.yaml"),
     ),
     output=dict(html="results/report.html"),
     params=dict(
         sections=sorted(SECTIONS, key=lambda s: s["order"]),
         config=pipeline.provenance_config(config),
+        provenance=REPORT_PROVENANCE,
     ),
     env="notebook",
 )
