@@ -175,6 +175,61 @@ def notebook_products(path: str | os.PathLike) -> tuple[list[str], list[str]]:
     return figures, tables
 
 
+def _stored_and_used(tree: ast.AST) -> tuple[set[str], set[str]]:
+    """Names a statement binds (assignments, loop targets, defs, imports, the base of a subscript or attribute store)
+    and names it reads."""
+    stored, used = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (stored if isinstance(node.ctx, ast.Store | ast.Del) else used).add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef | ast.AsyncFunctionDef):
+            stored.add(node.name)
+        elif isinstance(node, ast.alias):
+            stored.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.Subscript | ast.Attribute) and isinstance(node.ctx, ast.Store):
+            base = node.value
+            while isinstance(base, ast.Subscript | ast.Attribute):
+                base = base.value
+            if isinstance(base, ast.Name):
+                stored.add(base.id)
+    return stored, used
+
+
+def notebook_product_inputs(path: str | os.PathLike, parameters: Iterable[str]) -> dict[str, list[str]]:
+    """For each figure or table a notebook writes, the ``parameters`` (its injected input names) it depends on.
+
+    A def-use closure over the notebook's top-level statements: the statement that names the product reads some
+    names; each is traced back to the earlier statements that bind it (or mutate it by subscript or attribute),
+    whose reads are traced in turn, down to the parameters. A product whose trace finds no parameter is listed
+    with all of them (the trace cannot see through, e.g., ``exec``)."""
+    parameters = set(parameters)
+    try:
+        statements = ast.parse(code_of(path)).body
+    except SyntaxError:
+        statements = []
+    facts = [_stored_and_used(st) for st in statements]
+    texts = [ast.unparse(st) for st in statements]
+    out: dict[str, list[str]] = {}
+    for i, text in enumerate(texts):
+        for name, _suffix in _PRODUCT.findall(text):
+            if name in out:
+                continue
+            found, seen, todo = set(), set(), [(i, n) for n in facts[i][1] | facts[i][0]]
+            while todo:
+                at, var = todo.pop()
+                if (at, var) in seen:
+                    continue
+                seen.add((at, var))
+                if var in parameters:
+                    found.add(var)
+                    continue
+                for j in range(at - 1, -1, -1):
+                    if var in facts[j][0] and not (facts[j][0] & parameters):  # not the parameters cell's defaults
+                        todo.extend((j, n) for n in facts[j][1] | facts[j][0])
+            out[name] = sorted(found) or sorted(parameters)
+    return out
+
+
 def papermill_arguments(inputs: Iterable[tuple[str, object]]) -> str:
     """``-p name path`` for every named input except the notebook and its library, plus the output folders."""
     args = [f"-p {key} {shlex.quote(str(value))}" for key, value in inputs if key not in ("notebook", "library")]
@@ -268,21 +323,33 @@ def produced_by(path: str, producers: Mapping[str, dict]) -> dict | None:
     return None
 
 
-def section_provenance(notebook: str, inputs: Mapping, notebook_library: Iterable[str], producers, root) -> dict:
-    """What a chapter's figures stand on: its notebook (path from ``root``), each input artefact with the rule,
-    script and library that made it, and the notebook's own library modules. Sorted, so the report's params are
-    the same on every parse."""
+def section_provenance(
+    notebook: str, inputs: Mapping, notebook_library: Iterable[str], producers: Mapping, root: str | os.PathLike
+) -> dict:
+    """What each figure and table of a chapter stands on: its notebook (path from ``root``), the input artefacts it
+    reads (:func:`notebook_product_inputs`) with the rule, script and library that made each, and the notebook's
+    library modules. Sorted, so the report's params are the same on every parse."""
 
     def rel(p: str) -> str:
         return os.path.relpath(os.path.abspath(p), os.path.abspath(root))
 
-    paths = sorted({str(p) for v in inputs.values() for p in ([v] if isinstance(v, str | os.PathLike) else v)})
-    items = []
-    for p in paths:
-        made = produced_by(p, producers) or {}
-        items.append(dict(path=p, rule=made.get("rule"), script=made.get("script"), library=made.get("library", [])))
+    def artefacts(names: Iterable[str]) -> list[dict]:
+        paths = sorted(
+            {str(p) for n in names for p in ([inputs[n]] if isinstance(inputs[n], str | os.PathLike) else inputs[n])}
+        )
+        items = []
+        for p in paths:
+            made = produced_by(p, producers) or {}
+            items.append(dict(path=p, rule=made.get("rule"), script=made.get("script"), library=made.get("library", [])))
+        return items
+
+    nb_path = Path(root) / "notebooks" / notebook
+    per_product = notebook_product_inputs(nb_path, inputs) if nb_path.exists() else {}
     return dict(
-        notebook=f"notebooks/{notebook}", library=sorted(rel(m) for m in notebook_library), inputs=items
+        notebook=f"notebooks/{notebook}",
+        library=sorted(rel(m) for m in notebook_library),
+        products={name: artefacts(names) for name, names in sorted(per_product.items())},
+        inputs=artefacts(inputs),
     )
 
 

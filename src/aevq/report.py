@@ -334,7 +334,9 @@ def _module_name(path: str) -> str:
     return ".".join(parts)
 
 
-def provenance_line(prov: Mapping[str, Any] | None, out_dir: Path, link_base: str | None) -> str:
+def provenance_line(
+    prov: Mapping[str, Any] | None, out_dir: Path, link_base: str | None, product: str | None = None
+) -> str:
     """One line: the notebook that draws a figure, the artefacts it reads grouped by the rule (and script) that made
     them, then the library modules all of those import. Names link to the source when ``link_base`` is known."""
     if not prov:
@@ -350,7 +352,8 @@ def provenance_line(prov: Mapping[str, Any] | None, out_dir: Path, link_base: st
 
     by_rule: dict[tuple[str, str], list[str]] = {}
     library = set(prov.get("library", []))
-    for item in prov.get("inputs", []):
+    items = prov.get("products", {}).get(product) if product else None
+    for item in prov.get("inputs", []) if items is None else items:
         by_rule.setdefault((item.get("rule") or "", item.get("script") or ""), []).append(item["path"])
         library.update(item.get("library", []))
     groups = []
@@ -454,7 +457,10 @@ def build_report(
         anchors[sec["key"]] = (sec["key"], sec["title"].split(":")[0])
         intro_ctx = TextContext(ctx.metrics, config, name=f"sections/{sec['key']}.rst")
         intro = render(sec.get("intro", ""), intro_ctx) if sec.get("intro") else None
-        line = Markup(provenance_line(provenance.get(sec["key"]), out_path.parent, link_base))
+
+        def line(name: str, sec: Mapping[str, Any] = sec) -> Markup:
+            return Markup(provenance_line(provenance.get(sec["key"]), out_path.parent, link_base, name))
+
         figures, tables = [], []
         for fig in sec.get("figures", []):
             n_fig += 1
@@ -466,7 +472,7 @@ def build_report(
                     number=n_fig,
                     img=Markup(embed_png(Path(fig["path"]))),
                     caption=_markup(render_file(fig["caption"], ctx) if fig.get("caption") else None),
-                    provenance=line,
+                    provenance=line(name),
                 )
             )
         for tab in sec.get("tables", []):
@@ -479,7 +485,7 @@ def build_report(
                     number=n_tab,
                     html=Markup(csv_to_html(Path(tab["path"]))),
                     caption=_markup(render_file(tab["caption"], ctx) if tab.get("caption") else None),
-                    provenance=line,
+                    provenance=line(name),
                 )
             )
         rows = []

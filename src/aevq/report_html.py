@@ -51,7 +51,7 @@ an <i>empirical claim</i> could have come out otherwise.</p>
 {%- if tally.unset_any %}<th colspan="3">kind not stated</th>{% endif %}</tr>
 <tr>{% for _ in tally.kinds %}<th>hold</th><th>fail</th><th>not tested here</th>{% endfor %}</tr>
 {%- for row in tally.rows %}
-<tr{% if row.total %} style="font-weight:600"{% endif %}><td>{% if row.key %}<a href="#claims-{{ row.key }}">{{ row.title }}</a>{% else %}{{ row.title }}{% endif %}</td>
+<tr{% if row.get("total") %} style="font-weight:600"{% endif %}><td>{% if row.key %}<a href="#claims-{{ row.key }}">{{ row.title }}</a>{% else %}{{ row.title }}{% endif %}</td>
 {%- for kind in tally.kinds %}{% set c = row.counts[kind] %}<td class="num">{{ c.pass or "" }}</td><td class="num">{% if c.fail %}<span class="warn">{{ c.fail }}</span>{% endif %}</td><td class="num">{{ c.na or "" }}</td>{% endfor %}</tr>
 {%- endfor %}
 </table>
