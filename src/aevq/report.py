@@ -136,6 +136,7 @@ def csv_to_html(path: Path, max_rows: int = 60) -> str:
 # -- claims ----------------------------------------------------------------------------------------------------------
 
 OUTCOMES = ("pass", "fail", "na")
+KIND_NAMES = {"empirical": "empirical claims", "identity": "identity checks", "unset": "kind not stated"}
 
 
 def outcome(row: Mapping[str, Any]) -> str:
@@ -153,6 +154,7 @@ def claim_cells(row: Mapping[str, Any]) -> dict[str, Any]:
         measured += f" ± {format_value(row['uncertainty'])}"
     return dict(
         css=outcome(row),
+        kind_class=_esc(claim_kind(row)),
         claim=_esc(row["claim"]),
         detail=_esc(row.get("detail") or ""),
         kind=_esc(row.get("kind") or "—"),
@@ -178,7 +180,8 @@ def count_sentence(rows: list[Mapping[str, Any]]) -> str:
             bits.append(f"{n['fail']} fail{'s' if n['fail'] == 1 else ''}")
         if n["na"]:
             bits.append(f"{n['na']} cannot be tested at this scale")
-        parts.append(f"of {len(sub)} {names[kind]}, " + (" and ".join(bits) if len(bits) < 3 else ", ".join(bits)))
+        listed = bits[0] if len(bits) == 1 else ", ".join(bits[:-1]) + " and " + bits[-1]
+        parts.append(f"of {len(sub)} {names[kind]}, {listed}")
     if not parts:
         return "No claims."
     text = "; ".join(parts) + "."
@@ -204,18 +207,15 @@ def claims_table(rows: list[dict[str, Any]]) -> str:
 
 def tally(sections: list[dict[str, Any]]) -> dict[str, Any]:
     """Claim counts by chapter, kind and outcome, and a total row."""
-    kinds = ["empirical", "identity"]
     every = [r for s in sections for r in s["claim_rows"]]
-    unset_any = any(claim_kind(r) == "unset" for r in every)
-    if unset_any:
-        kinds.append("unset")
+    kinds = [k for k in KIND_NAMES if any(claim_kind(r) == k for r in every)]
 
     def counts(rows):
         return {k: {o: sum(claim_kind(r) == k and outcome(r) == o for r in rows) for o in OUTCOMES} for k in kinds}
 
     rows = [dict(key=s["key"], title=s["title"], counts=counts(s["claim_rows"])) for s in sections if s["claim_rows"]]
     rows.append(dict(key="", title="all chapters", counts=counts(every), total=True))
-    return dict(kinds=kinds, rows=rows, unset_any=unset_any)
+    return dict(kinds=kinds, rows=rows, names=KIND_NAMES)
 
 
 # -- provenance ------------------------------------------------------------------------------------------------------
@@ -347,7 +347,7 @@ def provenance_line(
         return f'<a href="{_esc(link_base + path)}">{label}</a>' if link_base else f"<code>{label}</code>"
 
     def artefact(path: str) -> str:
-        rel = os.path.relpath(path, out_dir) if not os.path.isabs(path) else path
+        rel = os.path.relpath(path, out_dir)
         return f'<a href="{_esc(rel)}">{_esc(Path(path).name)}</a>'
 
     by_rule: dict[tuple[str, str], list[str]] = {}
@@ -465,7 +465,7 @@ def build_report(
         for fig in sec.get("figures", []):
             n_fig += 1
             name = Path(fig["path"]).stem
-            anchors[name] = (f"fig-{name}", f"Figure {n_fig}")
+            anchors.setdefault(name, (f"fig-{name}", f"Figure {n_fig}"))
             figures.append(
                 dict(
                     name=name,
@@ -478,7 +478,7 @@ def build_report(
         for tab in sec.get("tables", []):
             n_tab += 1
             name = Path(tab["path"]).stem
-            anchors[name] = (f"tab-{name}", f"Table {n_tab}")
+            anchors.setdefault(name, (f"tab-{name}", f"Table {n_tab}"))
             tables.append(
                 dict(
                     name=name,

@@ -47,8 +47,7 @@ TEMPLATE = r"""<!DOCTYPE html>
 <p><b>Claims.</b> {{ claim_sentence }}
 An <i>identity check</i> verifies mathematics to rounding (it can fail only through a bug);
 an <i>empirical claim</i> could have come out otherwise.</p>
-<table><tr><th rowspan="2">chapter</th><th colspan="3">empirical claims</th><th colspan="3">identity checks</th>
-{%- if tally.unset_any %}<th colspan="3">kind not stated</th>{% endif %}</tr>
+<table><tr><th rowspan="2">chapter</th>{% for kind in tally.kinds %}<th colspan="3">{{ tally.names[kind] }}</th>{% endfor %}</tr>
 <tr>{% for _ in tally.kinds %}<th>hold</th><th>fail</th><th>not tested here</th>{% endfor %}</tr>
 {%- for row in tally.rows %}
 <tr{% if row.get("total") %} style="font-weight:600"{% endif %}><td>{% if row.key %}<a href="#claims-{{ row.key }}">{{ row.title }}</a>{% else %}{{ row.title }}{% endif %}</td>
@@ -89,7 +88,7 @@ an <i>empirical claim</i> could have come out otherwise.</p>
 <table class="claims"><tr><th>#</th><th>claim</th><th>kind</th><th>measured</th><th>threshold</th><th>threshold from</th><th>verdict</th></tr>
 {%- for r in s.claims %}
 <tr class="{{ r.css }}" id="{{ r.anchor }}"><td>{{ r.number }}</td><td>{{ r.claim }}{% if r.detail %}<details><summary>how it was measured</summary>{{ r.detail }}</details>{% endif %}</td>
-<td class="kind-{{ r.kind }}">{{ r.kind }}</td><td class="num">{{ r.measured }}</td><td class="num">{{ r.threshold }}</td>
+<td class="kind-{{ r.kind_class }}">{{ r.kind }}</td><td class="num">{{ r.measured }}</td><td class="num">{{ r.threshold }}</td>
 <td>{{ r.basis }}{% if r.source %}: {{ r.source }}{% endif %}</td><td class="verdict">{{ r.verdict }}</td></tr>
 {%- endfor %}
 </table>

@@ -1,4 +1,6 @@
 # Last stage: one self-contained HTML report in lecture order, plus named targets for each chapter and figure.
+from aevq import report_text
+
 REPORT_FIGURES = [f["path"] for s in SECTIONS for f in s["figures"]]
 REPORT_PRODUCTS = [p for s in SECTIONS for p in s["products"]]
 
@@ -49,6 +51,17 @@ REPORT_PROVENANCE = {
     )
     for s in SECTIONS
 }
+
+
+# `snakemake --report` renders the same captions itself (docutils, in this process, after the build): there the
+# :measured: and :config: roles read the chapters' metrics and this run's config too.
+report_text.register_roles(
+    lambda: report_text.TextContext(
+        {Path(m).stem: Path(m) for s in SECTIONS for m in s["metrics"]},
+        config,
+        name="a caption of snakemake --report",
+    )
+)
 
 
 compute_rule(
