@@ -119,13 +119,23 @@ class TextContext:
             raise ReportTextError(f"{self.name}: :measured:`{text}` needs a metrics stem and at least one key")
         self.used.append(("measured", text))
         if not self.strict:
-            return "0"
+            return self._check_spec(spec, f":measured:`{text}`")
         stem, path = keys[0], keys[1:]
         try:
             value = walk(self.metric(stem), path)
         except KeyError as err:
             raise ReportTextError(f"{self.name}: :measured:`{text}`: metrics {stem!r} has {err.args[0]}") from None
         return self._formatted(value, spec, f":measured:`{text}`")
+
+    def _check_spec(self, spec: str, where: str) -> str:
+        """Without values: a spec that formats neither a number nor a string is an error; print a placeholder."""
+        for sample in (0.5, 1, "x"):
+            try:
+                format(sample, spec)
+                return "0"
+            except (TypeError, ValueError):
+                continue
+        raise ReportTextError(f"{self.name}: {where}: {spec!r} is not a Python format spec")
 
     def _formatted(self, value: Any, spec: str, where: str) -> str:
         try:
@@ -137,7 +147,7 @@ class TextContext:
         keys, spec = parse_reference(text)
         self.used.append(("config", text))
         if not self.strict:
-            return "0"
+            return self._check_spec(spec, f":config:`{text}`")
         try:
             value = walk(self.config, keys)
         except KeyError as err:
