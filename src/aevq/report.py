@@ -471,7 +471,7 @@ def build_report(
                     name=name,
                     number=n_fig,
                     img=Markup(embed_png(Path(fig["path"]))),
-                    caption=_markup(render_file(fig["caption"], ctx) if fig.get("caption") else None),
+                    caption=_markup(render_file(fig["caption"], ctx) if fig.get("caption") else None, f"Figure {n_fig}."),
                     provenance=line(name),
                 )
             )
@@ -484,7 +484,7 @@ def build_report(
                     name=name,
                     number=n_tab,
                     html=Markup(csv_to_html(Path(tab["path"]))),
-                    caption=_markup(render_file(tab["caption"], ctx) if tab.get("caption") else None),
+                    caption=_markup(render_file(tab["caption"], ctx) if tab.get("caption") else None, f"Table {n_tab}."),
                     provenance=line(name),
                 )
             )
@@ -580,7 +580,12 @@ def build_report(
     }
 
 
-def _markup(rendered: Any) -> dict[str, Any]:
+def _markup(rendered: Any, label: str = "") -> dict[str, Any]:
+    """A rendering as template values; ``label`` ("Figure 3.") opens the lead's first paragraph."""
+    lead = rendered.lead if rendered is not None else ""
+    if label:
+        tag = f'<span class="figname">{_esc(label)}</span> '
+        lead = "<p>" + tag + lead[3:] if lead.startswith("<p>") else f"<p>{tag}</p>{lead}"
     if rendered is None:
-        return dict(lead="", details="", has_math=False)
-    return dict(lead=Markup(rendered.lead), details=Markup(rendered.details), has_math=rendered.has_math)
+        return dict(lead=Markup(lead), details="", has_math=False)
+    return dict(lead=Markup(lead), details=Markup(rendered.details), has_math=rendered.has_math)

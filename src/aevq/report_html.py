@@ -42,8 +42,8 @@ TEMPLATE = r"""<!DOCTYPE html>
 <section class="summary" id="summary">
 <h2>Summary</h2>
 <p>This run rebuilt <b>{{ counts.figures }} figures, {{ counts.tables }} tables and {{ counts.claims }} claims</b> in
-{{ sections|length }} chapters, from the raw MNIST bytes, at the <b>{{ run.profile }}</b> profile
-({{ run.scale }}), on {{ run.hardware }}, in {{ run.duration }}.</p>
+{{ sections|length }} chapters from the raw MNIST bytes. <b>Profile:</b> {{ run.profile }} ({{ run.scale }}).
+<b>Hardware:</b> {{ run.hardware }}. <b>Time:</b> {{ run.duration }}.</p>
 <p><b>Claims.</b> {{ claim_sentence }}
 An <i>identity check</i> verifies mathematics to rounding (it can fail only through a bug);
 an <i>empirical claim</i> could have come out otherwise.</p>
@@ -72,12 +72,12 @@ an <i>empirical claim</i> could have come out otherwise.</p>
 {% if s.intro.details %}<details><summary>More about this chapter</summary>{{ s.intro.details }}</details>{% endif %}
 {% for f in s.figures %}
 <figure id="fig-{{ f.name }}">{{ f.img }}
-<figcaption><span class="figname">Figure {{ f.number }}.</span> {{ f.caption.lead }}
+<figcaption>{{ f.caption.lead }}
 {% if f.caption.details %}<details><summary>More</summary>{{ f.caption.details }}</details>{% endif %}
 <p class="prov">{{ f.provenance }}</p></figcaption></figure>
 {% endfor %}
 {% for t in s.tables %}
-<div class="table" id="tab-{{ t.name }}"><p><span class="figname">Table {{ t.number }}.</span></p>{{ t.caption.lead }}
+<div class="table" id="tab-{{ t.name }}">{{ t.caption.lead }}
 {% if t.caption.details %}<details><summary>More</summary>{{ t.caption.details }}</details>{% endif %}
 {{ t.html }}
 <p class="prov">{{ t.provenance }}</p></div>

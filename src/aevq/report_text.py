@@ -18,6 +18,7 @@ import contextvars
 import copy
 import io
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -218,9 +219,9 @@ def _settings(stream: io.StringIO):
     return settings
 
 
-def parse(text: str, ctx: TextContext) -> nodes.document:
+def parse(text: str, ctx: TextContext, stream: io.StringIO | None = None) -> nodes.document:
     """The doctree of ``text``; any docutils warning (or worse) is a ReportTextError naming ``ctx.name``."""
-    stream = io.StringIO()
+    stream = io.StringIO() if stream is None else stream
     with rendering(ctx):
         document = docutils.utils.new_document(ctx.name, _settings(stream))
         Parser().parse(text, document)
@@ -249,7 +250,16 @@ class Rendered:
 
 def render(text: str, ctx: TextContext, *, split: bool = True) -> Rendered:
     """Render ``text``; with ``split``, the first top-level block is the lead and the others are the details."""
-    document = parse(text, ctx)
+    stream = io.StringIO()  # the writer reports here too (LaTeX that MathML conversion does not know)
+    document = parse(text, ctx, stream)
+    rendered = _render(document, split)
+    if stream.getvalue().strip() or 'class="system-message"' in rendered.lead + rendered.details:
+        problem = stream.getvalue().strip() or re.sub(r"<[^>]+>|\s+", " ", rendered.lead + rendered.details)
+        raise ReportTextError(f"{ctx.name}: docutils: {problem.strip()}")
+    return rendered
+
+
+def _render(document: nodes.document, split: bool) -> Rendered:
     has_math = bool(list(document.findall(lambda n: isinstance(n, nodes.math | nodes.math_block))))
     blocks = [c for c in document.children if not isinstance(c, nodes.comment)]
     if not blocks:
