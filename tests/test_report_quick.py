@@ -60,7 +60,7 @@ def test_the_summary_comes_first(page):
     assert 'id="summary"' in first_section
     assert re.search(r"<h2>Summary</h2>", body[:2000])
     summary = body[: body.index("</section>")]
-    for what in ("profile", "claims", "Headline numbers", "Lecture coverage", "of job time"):
+    for what in ("Profile:", "Hardware:", "claims", "Headline numbers", "Lecture coverage", "of job time"):
         assert what in summary, what
     # every chapter that states claims is linked from the summary's count table
     for key in re.findall(r'<h3 id="claims-([a-z_]+)">', page):
