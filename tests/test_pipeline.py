@@ -190,3 +190,32 @@ def test_config_errors_stop_at_five_and_say_how_many_more():
         cfg[section]["typo"] = 1
     errors = pipeline.config_errors(cfg, REPO / "workflow/schemas/config.schema.yaml")
     assert errors[-1].startswith("... and ") and errors[-1].endswith(" more")
+
+
+def test_a_product_depends_on_the_inputs_its_notebook_code_reads(tmp_path):
+    import json as _json
+
+    cells = [
+        'metrics = "m.json"\narrays = "a.npz"\nfigure_dir = "f"',
+        "import numpy as np\nM = read(metrics)\nA = dict(np.load(arrays))",
+        'rows = [M["x"]]\nsave(rows, figure_dir, "t_rows.png")',
+        'grid = A["g"]\nsave(grid, figure_dir, "t_grid.png")',
+        'both = (M, A)\nsave(both, figure_dir, "t_both.csv")',
+    ]
+    nb = tmp_path / "n.ipynb"
+    nb.write_text(_json.dumps({"cells": [{"cell_type": "code", "source": c} for c in cells]}))
+    assert pipeline.notebook_product_inputs(nb, ["metrics", "arrays"]) == {
+        "t_rows": ["metrics"],
+        "t_grid": ["arrays"],
+        "t_both": ["arrays", "metrics"],
+    }
+
+
+def test_artefacts_are_traced_to_their_rule_script_and_library():
+    producers = {
+        "results/metrics/a.json": dict(rule="a", script="workflow/scripts/a.py", library=["src/aevq/a.py"]),
+        "results/metrics/run_{name}.json": dict(rule="runs", script="workflow/scripts/r.py", library=[]),
+    }
+    assert pipeline.produced_by("results/metrics/a.json", producers)["rule"] == "a"
+    assert pipeline.produced_by("results/metrics/run_x1.json", producers)["rule"] == "runs"
+    assert pipeline.produced_by("results/metrics/other.json", producers) is None

@@ -161,8 +161,11 @@ def build(tmp_path, section, prov, **kw):
 def test_report_summary_first_claims_once_and_counted_by_kind(synthetic):
     summary, html = build(*synthetic, environ={})
     assert summary == {"figures": 1, "tables": 1, "claims": 4, "claims_passed": 2, "claims_failed": 1}
-    assert html.index('id="summary"') < html.index('id="sec"') < html.index('id="coverage"') < html.index(
-        'id="provenance"'
+    assert (
+        html.index('id="summary"')
+        < html.index('id="sec"')
+        < html.index('id="coverage"')
+        < html.index('id="provenance"')
     )
     summary_part = html[html.index('id="summary"') : html.index('id="sec"')]
     assert "5,000 training and 1,000 test images" in summary_part and "3 min of job time" in summary_part
@@ -180,9 +183,9 @@ def test_report_summary_first_claims_once_and_counted_by_kind(synthetic):
 def test_captions_and_intros_render_with_lead_details_and_mathml(synthetic):
     _, html = build(*synthetic, environ={})
     cap = html[html.index('<figure id="fig-sec_curve">') : html.index("</figure>")]
-    assert "The loss falls to <span class=\"measured\">0.123</span>" in cap and "<math" in cap
+    assert 'The loss falls to <span class="measured">0.123</span>' in cap and "<math" in cap
     assert re.search(r"<details><summary>More</summary><p>A <strong>bold</strong> detail", cap)
-    assert "Intro with <span class=\"config\">5,000</span> images." in html
+    assert 'Intro with <span class="config">5,000</span> images.' in html
     assert "<details><summary>More about this chapter</summary><p>Intro details.</p>" in html
 
 
@@ -190,7 +193,7 @@ def test_every_figure_has_a_provenance_line_linking_source_when_the_repository_i
     tmp_path, section, prov = synthetic
     _, html = build(*synthetic, environ={})
     line = re.search(r'<figure id="fig-sec_curve">.*?<p class="prov">(.*?)</p>', html, re.S).group(1)
-    assert "Drawn by <code>01_sec.ipynb</code> from <a href=\"m.json\">m.json</a> ← rule <code>fit</code>" in line
+    assert 'Drawn by <code>01_sec.ipynb</code> from <a href="m.json">m.json</a> ← rule <code>fit</code>' in line
     assert "not a git checkout" in html
     env = {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "o/r"}
     assert source_link_base("abc", env) == "https://github.com/o/r/blob/abc/"

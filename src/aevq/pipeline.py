@@ -340,7 +340,9 @@ def section_provenance(
         items = []
         for p in paths:
             made = produced_by(p, producers) or {}
-            items.append(dict(path=p, rule=made.get("rule"), script=made.get("script"), library=made.get("library", [])))
+            items.append(
+                dict(path=p, rule=made.get("rule"), script=made.get("script"), library=made.get("library", []))
+            )
         return items
 
     nb_path = Path(root) / "notebooks" / notebook

@@ -191,8 +191,7 @@ def count_sentence(rows: list[Mapping[str, Any]]) -> str:
 def claims_table(rows: list[dict[str, Any]]) -> str:
     """A stand-alone claims table (tests and tools; the report itself renders rows through its template)."""
     head = (
-        "<tr><th>claim</th><th>kind</th><th>measured</th><th>threshold</th><th>threshold from</th>"
-        "<th>verdict</th></tr>"
+        "<tr><th>claim</th><th>kind</th><th>measured</th><th>threshold</th><th>threshold from</th><th>verdict</th></tr>"
     )
     body = []
     for r in rows:
@@ -471,7 +470,9 @@ def build_report(
                     name=name,
                     number=n_fig,
                     img=Markup(embed_png(Path(fig["path"]))),
-                    caption=_markup(render_file(fig["caption"], ctx) if fig.get("caption") else None, f"Figure {n_fig}."),
+                    caption=_markup(
+                        render_file(fig["caption"], ctx) if fig.get("caption") else None, f"Figure {n_fig}."
+                    ),
                     provenance=line(name),
                 )
             )
@@ -484,7 +485,9 @@ def build_report(
                     name=name,
                     number=n_tab,
                     html=Markup(csv_to_html(Path(tab["path"]))),
-                    caption=_markup(render_file(tab["caption"], ctx) if tab.get("caption") else None, f"Table {n_tab}."),
+                    caption=_markup(
+                        render_file(tab["caption"], ctx) if tab.get("caption") else None, f"Table {n_tab}."
+                    ),
                     provenance=line(name),
                 )
             )
