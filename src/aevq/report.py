@@ -198,7 +198,7 @@ def claims_table(rows: list[dict[str, Any]]) -> str:
         c = claim_cells(r)
         body.append(
             f'<tr class="{c["css"]}"><td>{c["claim"]}</td><td>{c["kind"]}</td><td class="num">{c["measured"]}</td>'
-            f'<td class="num">{c["threshold"]}</td><td>{c["basis"]}: {c["source"]}</td>'
+            f'<td class="num">{c["threshold"]}</td><td>{c["basis"]} · {c["source"]}</td>'
             f'<td class="verdict">{c["verdict"]}</td></tr>'
         )
     return f"<p>{_esc(count_sentence(rows))}</p><table>{head}{''.join(body)}</table>"

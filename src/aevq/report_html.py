@@ -89,7 +89,7 @@ an <i>empirical claim</i> could have come out otherwise.</p>
 {%- for r in s.claims %}
 <tr class="{{ r.css }}" id="{{ r.anchor }}"><td>{{ r.number }}</td><td>{{ r.claim }}{% if r.detail %}<details><summary>how it was measured</summary>{{ r.detail }}</details>{% endif %}</td>
 <td class="kind-{{ r.kind_class }}">{{ r.kind }}</td><td class="num">{{ r.measured }}</td><td class="num">{{ r.threshold }}</td>
-<td>{{ r.basis }}{% if r.source %}: {{ r.source }}{% endif %}</td><td class="verdict">{{ r.verdict }}</td></tr>
+<td>{{ r.basis }}{% if r.source %} · {{ r.source }}{% endif %}</td><td class="verdict">{{ r.verdict }}</td></tr>
 {%- endfor %}
 </table>
 {% endif %}
