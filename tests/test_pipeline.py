@@ -121,17 +121,19 @@ def test_every_chapter_file_has_a_title_a_lecture_and_an_intro():
         values = dict(net="32-16-n", first=16, tops="1 or 2", budget=10, seeds=3)
         section = pipeline.read_section(path, values)
         assert section["title"][0].isdigit() and section["lecture"] and len(section["intro"]) > 100, path
-        assert "{" not in section["intro"] and "\n" not in section["intro"].split("\n\n")[0]
+        assert not any("{" + name + "}" in section["intro"] for name in values), path
 
 
 def test_read_section_parses_the_header_and_fills_values(tmp_path):
     path = tmp_path / "x.rst"
     path.write_text(
         "9. A title: its subtitle\n=======================\n\n:lecture: the lecture,\n    continued\n\n"
-        "First {n}\nparagraph.\n\nSecond.\n"
+        "First {n}\nparagraph, :math:`\\mathbf{x}`.\n\n.. math::\n\n   x^{2}\n"
     )
     assert pipeline.read_section(path, dict(n=3)) == dict(
-        title="9. A title: its subtitle", lecture="the lecture, continued", intro="First 3 paragraph.\n\nSecond."
+        title="9. A title: its subtitle",
+        lecture="the lecture, continued",
+        intro="First 3\nparagraph, :math:`\\mathbf{x}`.\n\n.. math::\n\n   x^{2}",
     )
     assert pipeline.report_category("9. A title: its subtitle") == "9. A title"
     path.write_text("No underline\n\ntext\n")
@@ -199,3 +201,32 @@ def test_config_errors_stop_at_five_and_say_how_many_more():
         cfg[section]["typo"] = 1
     errors = pipeline.config_errors(cfg, REPO / "workflow/schemas/config.schema.yaml")
     assert errors[-1].startswith("... and ") and errors[-1].endswith(" more")
+
+
+def test_a_product_depends_on_the_inputs_its_notebook_code_reads(tmp_path):
+    import json as _json
+
+    cells = [
+        'metrics = "m.json"\narrays = "a.npz"\nfigure_dir = "f"',
+        "import numpy as np\nM = read(metrics)\nA = dict(np.load(arrays))",
+        'rows = [M["x"]]\nsave(rows, figure_dir, "t_rows.png")',
+        'grid = A["g"]\nsave(grid, figure_dir, "t_grid.png")',
+        'both = (M, A)\nsave(both, figure_dir, "t_both.csv")',
+    ]
+    nb = tmp_path / "n.ipynb"
+    nb.write_text(_json.dumps({"cells": [{"cell_type": "code", "source": c} for c in cells]}))
+    assert pipeline.notebook_product_inputs(nb, ["metrics", "arrays"]) == {
+        "t_rows": ["metrics"],
+        "t_grid": ["arrays"],
+        "t_both": ["arrays", "metrics"],
+    }
+
+
+def test_artefacts_are_traced_to_their_rule_script_and_library():
+    producers = {
+        "results/metrics/a.json": dict(rule="a", script="workflow/scripts/a.py", library=["src/aevq/a.py"]),
+        "results/metrics/run_{name}.json": dict(rule="runs", script="workflow/scripts/r.py", library=[]),
+    }
+    assert pipeline.produced_by("results/metrics/a.json", producers)["rule"] == "a"
+    assert pipeline.produced_by("results/metrics/run_x1.json", producers)["rule"] == "runs"
+    assert pipeline.produced_by("results/metrics/other.json", producers) is None

@@ -194,6 +194,61 @@ def notebook_products(path: str | os.PathLike) -> tuple[list[str], list[str]]:
     return figures, tables
 
 
+def _stored_and_used(tree: ast.AST) -> tuple[set[str], set[str]]:
+    """Names a statement binds (assignments, loop targets, defs, imports, the base of a subscript or attribute store)
+    and names it reads."""
+    stored, used = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (stored if isinstance(node.ctx, ast.Store | ast.Del) else used).add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef | ast.AsyncFunctionDef):
+            stored.add(node.name)
+        elif isinstance(node, ast.alias):
+            stored.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.Subscript | ast.Attribute) and isinstance(node.ctx, ast.Store):
+            base = node.value
+            while isinstance(base, ast.Subscript | ast.Attribute):
+                base = base.value
+            if isinstance(base, ast.Name):
+                stored.add(base.id)
+    return stored, used
+
+
+def notebook_product_inputs(path: str | os.PathLike, parameters: Iterable[str]) -> dict[str, list[str]]:
+    """For each figure or table a notebook writes, the ``parameters`` (its injected input names) it depends on.
+
+    A def-use closure over the notebook's top-level statements: the statement that names the product reads some
+    names; each is traced back to the earlier statements that bind it (or mutate it by subscript or attribute),
+    whose reads are traced in turn, down to the parameters. A product whose trace finds no parameter is listed
+    with all of them (the trace cannot see through, e.g., ``exec``)."""
+    parameters = set(parameters)
+    try:
+        statements = ast.parse(code_of(path)).body
+    except SyntaxError:
+        statements = []
+    facts = [_stored_and_used(st) for st in statements]
+    texts = [ast.unparse(st) for st in statements]
+    out: dict[str, list[str]] = {}
+    for i, text in enumerate(texts):
+        for name, _suffix in _PRODUCT.findall(text):
+            if name in out:
+                continue
+            found, seen, todo = set(), set(), [(i, n) for n in facts[i][1] | facts[i][0]]
+            while todo:
+                at, var = todo.pop()
+                if (at, var) in seen:
+                    continue
+                seen.add((at, var))
+                if var in parameters:
+                    found.add(var)
+                    continue
+                for j in range(at - 1, -1, -1):
+                    if var in facts[j][0] and not (facts[j][0] & parameters):  # not the parameters cell's defaults
+                        todo.extend((j, n) for n in facts[j][1] | facts[j][0])
+            out[name] = sorted(found) or sorted(parameters)
+    return out
+
+
 def papermill_arguments(inputs: Iterable[tuple[str, object]]) -> str:
     """``-p name path`` for every named input except the notebook and its library, plus the output folders."""
     args = [f"-p {key} {shlex.quote(str(value))}" for key, value in inputs if key not in ("notebook", "library")]
@@ -216,8 +271,9 @@ def read_section(path: str | os.PathLike, values: Mapping | None = None) -> dict
     """A chapter's title, lecture reference and opening paragraphs, from its ``workflow/report/sections/KEY.rst``.
 
     The file is a titled reST document: the title, underlined; a ``:lecture:`` field (continued on indented lines);
-    then the intro, whose ``{name}`` fields are filled from ``values`` where the text quotes the config. Prose
-    lives there, beside the figure captions, not in the rule files.
+    then the intro, kept as reST (the report renders it, math and roles included). A ``{name}`` field whose name is
+    in ``values`` is filled in; other braces (LaTeX's) are left alone. Prose lives there, beside the figure
+    captions, not in the rule files.
     """
     lines = Path(path).read_text().splitlines()
     if len(lines) < 2 or not lines[1] or set(lines[1]) != {"="}:
@@ -232,11 +288,10 @@ def read_section(path: str | os.PathLike, values: Mapping | None = None) -> dict
         while rest and rest[0].startswith((" ", "\t")) and rest[0].strip():
             lecture.append(rest[0].strip())
             rest = rest[1:]
-    text = "\n".join(rest)
-    if values:
-        text = text.format(**values)
-    intro = "\n\n".join(" ".join(par.split()) for par in text.split("\n\n") if par.strip())
-    return dict(title=title, lecture=" ".join(lecture), intro=intro)
+    text = "\n".join(line.rstrip() for line in rest).strip("\n")
+    for name, value in (values or {}).items():
+        text = text.replace("{" + name + "}", str(value))
+    return dict(title=title, lecture=" ".join(lecture), intro=text)
 
 
 def report_category(title: str) -> str:
@@ -252,6 +307,71 @@ def provenance_config(cfg: Mapping) -> dict:
     for key in ("source", "mirrors", "retries", "timeout_s"):
         shown["data"]["mnist"].pop(key, None)
     return shown
+
+
+def artefact_producers(rules: Iterable, root: str | os.PathLike) -> dict[str, dict]:
+    """For each output pattern of ``rules`` (Snakemake Rule objects), the rule, its script and its library modules,
+    with paths relative to the checkout ``root``: what the report's provenance line under a figure names."""
+
+    def rel(p: str | os.PathLike) -> str:
+        return os.path.relpath(os.path.abspath(p), os.path.abspath(root))
+
+    out = {}
+    for r in rules:
+        script = os.path.join(os.path.dirname(r.snakefile), r.script) if getattr(r, "script", None) else None
+        library = r.input.get("library") if hasattr(r.input, "get") else None
+        library = [library] if isinstance(library, str) else list(library or [])
+        for pattern in r.output:
+            out[str(pattern)] = dict(
+                rule=r.name,
+                script=rel(os.path.normpath(script)) if script else None,
+                library=sorted(rel(str(m)) for m in library),
+            )
+    return out
+
+
+def produced_by(path: str, producers: Mapping[str, dict]) -> dict | None:
+    """The producer of ``path``: an exact output, else the first wildcard pattern (``{name}``) that matches it."""
+    if path in producers:
+        return producers[path]
+    for pattern, producer in sorted(producers.items()):
+        if "{" in pattern:
+            regex = re.sub(r"\\\{[^}]*\\\}", ".+", re.escape(pattern))
+            if re.fullmatch(regex, path):
+                return producer
+    return None
+
+
+def section_provenance(
+    notebook: str, inputs: Mapping, notebook_library: Iterable[str], producers: Mapping, root: str | os.PathLike
+) -> dict:
+    """What each figure and table of a chapter stands on: its notebook (path from ``root``), the input artefacts it
+    reads (:func:`notebook_product_inputs`) with the rule, script and library that made each, and the notebook's
+    library modules. Sorted, so the report's params are the same on every parse."""
+
+    def rel(p: str) -> str:
+        return os.path.relpath(os.path.abspath(p), os.path.abspath(root))
+
+    def artefacts(names: Iterable[str]) -> list[dict]:
+        paths = sorted(
+            {str(p) for n in names for p in ([inputs[n]] if isinstance(inputs[n], str | os.PathLike) else inputs[n])}
+        )
+        items = []
+        for p in paths:
+            made = produced_by(p, producers) or {}
+            items.append(
+                dict(path=p, rule=made.get("rule"), script=made.get("script"), library=made.get("library", []))
+            )
+        return items
+
+    nb_path = Path(root) / "notebooks" / notebook
+    per_product = notebook_product_inputs(nb_path, inputs) if nb_path.exists() else {}
+    return dict(
+        notebook=f"notebooks/{notebook}",
+        library=sorted(rel(m) for m in notebook_library),
+        products={name: artefacts(names) for name, names in sorted(per_product.items())},
+        inputs=artefacts(inputs),
+    )
 
 
 def describe_rules(rules: Iterable, path: str | os.PathLike) -> None:

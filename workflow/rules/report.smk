@@ -1,4 +1,6 @@
 # Last stage: one self-contained HTML report in lecture order, plus named targets for each chapter and figure.
+from aevq import report_text
+
 REPORT_FIGURES = [f["path"] for s in SECTIONS for f in s["figures"]]
 REPORT_PRODUCTS = [p for s in SECTIONS for p in s["products"]]
 
@@ -37,6 +39,31 @@ for _section in SECTIONS:
             " {params.figure_args} > {log} 2>&1"
 
 
+# What each chapter's figures stand on, for the provenance line under every figure: the notebook, the artefacts it
+# reads and the rule, script and library modules that made each one (read from the rules declared above).
+REPORT_PROVENANCE = {
+    s["key"]: pipeline.section_provenance(
+        s["notebook"],
+        s["inputs"],
+        library_of(s["notebook"]),
+        pipeline.artefact_producers(workflow.rules, workflow.basedir),
+        workflow.basedir,
+    )
+    for s in SECTIONS
+}
+
+
+# `snakemake --report` renders the same captions itself (docutils, in this process, after the build): there the
+# :measured: and :config: roles read the chapters' metrics and this run's config too.
+report_text.register_roles(
+    lambda: report_text.TextContext(
+        {Path(m).stem: Path(m) for s in SECTIONS for m in s["metrics"]},
+        config,
+        name="a caption of snakemake --report",
+    )
+)
+
+
 compute_rule(
     "report",
     "build_report.py",
@@ -48,11 +75,13 @@ compute_rule(
             item["caption"] for s in SECTIONS for item in s["figures"] + s["tables"]
         ],
         intros=[s["intro_path"] for s in SECTIONS],
+        coverage=repo_path("workflow/report/coverage.yaml"),
     ),
     output=dict(html="results/report.html"),
     params=dict(
         sections=sorted(SECTIONS, key=lambda s: s["order"]),
         config=pipeline.provenance_config(config),
+        provenance=REPORT_PROVENANCE,
     ),
     env="notebook",
 )
