@@ -282,24 +282,59 @@ def test_judge_models_is_reproducible_and_complete():
     assert "map_mu_ae_d2" in a1 and a1["interp_ends"].shape == (3, 2)
 
 
-def _scores(confidence, frechet, nn=5.0):
+def _scores(confidence, frechet, nn=5.0, se=0.01, share=None):
+    share = confidence if share is None else share
     return {
+        "n": 500,
         "confidence": confidence,
-        "confident_share": confidence,
+        "confidence_se": se,
+        "confident_share": share,
+        "confident_share_se": limits.binomial_se(share, 500),
         "class_entropy": 2.0,
         "nn_distance": nn,
         "frechet": frechet,
+        "frechet_se": 100 * se,
     }
 
 
 def test_samplability_claims_pass_and_fail():
     good = {limits.DATA_KEY: _scores(0.99, 0.0), "ae_d2": _scores(0.3, 400.0), "vae_d2": _scores(0.7, 200.0)}
     rows = limits.samplability_claims(good, [2, 20], 500, "note")  # no models at d = 20: no claims for it
-    assert len(rows) == 2 and all(r["passed"] for r in rows)
-    assert rows[0]["measured"] == pytest.approx(0.4) and rows[1]["measured"] == pytest.approx(200.0)
-    assert rows[0]["detail"].endswith("note")
+    assert len(rows) == 3 and all(r["passed"] for r in rows)
+    half = 1.96 * np.hypot(0.01, 0.01)
+    assert rows[0]["measured"] == pytest.approx(0.4 - half) and rows[0]["uncertainty"] == pytest.approx(half)
+    assert rows[1]["measured"] == pytest.approx(200.0 - 100 * half)
+    assert all(r["detail"].endswith("note") and r["kind"] == "empirical" for r in rows)
     bad = {**good, "vae_d2": _scores(0.2, 450.0)}
-    assert not any(r["passed"] for r in limits.samplability_claims(bad, [2], 500, ""))
+    assert not any(r["passed"] for r in limits.samplability_claims(bad, [2], 500, "")[:2])
+
+
+def test_a_difference_inside_its_uncertainty_does_not_pass():
+    close = {
+        limits.DATA_KEY: _scores(0.99, 0.0),
+        "ae_d2": _scores(0.70, 300.0, se=0.02),
+        "vae_d2": _scores(0.72, 297.0, se=0.02),
+    }
+    confidence, frechet, _ = limits.samplability_claims(close, [2], 500, "")
+    assert confidence["passed"] is False and confidence["measured"] < 0 < 0.72 - 0.70
+    assert frechet["passed"] is False
+
+
+def test_an_ae_that_decodes_digits_fails_the_noise_claim_and_midpoints_are_compared():
+    judged = {
+        limits.DATA_KEY: _scores(0.99, 0.0),
+        "ae_d2": _scores(0.8, 300.0, share=0.74),
+        "vae_d2": _scores(0.9, 100.0),
+    }
+    props = {
+        "ae_d2": {"completeness_midpoints": 0.78, "n_midpoints": 500},
+        "vae_d2": {"completeness_midpoints": 0.74, "n_midpoints": 500},
+    }
+    rows = limits.samplability_claims(judged, [2], 500, "", props)
+    assert len(rows) == 4
+    noise, midpoints = rows[2], rows[3]
+    assert noise["passed"] is False and noise["measured"] > 0.74
+    assert midpoints["passed"] is False and midpoints["measured"] < 0
 
 
 def test_bound_claims_pass_and_fail():

@@ -292,6 +292,9 @@ def circle_claims(measures: dict) -> list[dict]:
             "mathematics: E[cos^2 t] = E[sin^2 t] = 1/2, E[cos t sin t] = 0; each entry's standard error is"
             " sqrt(1/(8N))",
             detail=f"N = {n}; SE = {se:.4f}; C = [[{cov[0, 0]:.4f}, {cov[0, 1]:.4f}], [., {cov[1, 1]:.4f}]]",
+            kind="empirical",
+            basis="mathematics",
+            uncertainty=se,
         ),
         claim(
             "Yet one parameter describes it: a 1-D nonlinear AE (periodic decoder) leaves less variance than"
@@ -305,6 +308,8 @@ def circle_claims(measures: dict) -> list[dict]:
                 f"fraction of variance left: AE (angle code) {fvu['ae_angle_d1']:.2e}, PCA d=1 {fvu['pca_d1']:.3f};"
                 f" a plain 1-D Euclidean code (must tear the circle) {fvu['ae_euclidean_d1']:.3f}"
             ),
+            kind="empirical",
+            basis="mathematics",
         ),
     ]
 
@@ -323,6 +328,8 @@ def swissroll_claims(measures: dict, k: int) -> list[dict]:
             TENENBAUM2000,
             detail=f"1 - R^2(D_G, D_Y), our Isomap (classical MDS on D_G); scikit-learn's Isomap:"
             f" {q[ISO_SKLEARN]['residual_variance_d2']:.4f}",
+            kind="empirical",
+            basis="paper",
         ),
         claim(
             f"On the Swiss roll PCA's residual variance at d = 2 is above {TENENBAUM2000_PCA_RV_D2_MIN}: the curled"
@@ -334,6 +341,8 @@ def swissroll_claims(measures: dict, k: int) -> list[dict]:
             detail=f"1 - R^2(D_X, D_Y) as in the paper's Fig. 2 (classical MDS on D_X gives the same:"
             f" {curves['mds'][1]:.4f}); against the graph distances D_G PCA's is"
             f" {curves['pca_vs_geodesic'][1]:.3f}",
+            kind="empirical",
+            basis="paper",
         ),
         claim(
             f"Isomap recovers the roll's coordinate t: |Spearman(first Isomap coordinate, t)| > {RECOVERS_T}",
@@ -343,6 +352,8 @@ def swissroll_claims(measures: dict, k: int) -> list[dict]:
             "lecture Ch. 3.3, Fig 7 (Isomap unfolds the roll); 'recovers' read as a rank correlation with t"
             f" above {RECOVERS_T}",
             detail=f"scikit-learn Isomap, K = {k}; ours: {q[ISO_OWN]['spearman_first']:.4f}",
+            kind="empirical",
+            basis="lecture",
         ),
         claim(
             f"PCA does not recover the roll's coordinate t: |Spearman(first PC, t)| <= {RECOVERS_T}",
@@ -351,6 +362,8 @@ def swissroll_claims(measures: dict, k: int) -> list[dict]:
             RECOVERS_T,
             "lecture Ch. 3.3, Fig 6 (uncorrelated, yet intrinsic dimension 2)",
             detail=f"best of PCA's two coordinates: {q['PCA']['spearman_best']:.3f}",
+            kind="empirical",
+            basis="lecture",
         ),
     ]
 
