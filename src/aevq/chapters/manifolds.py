@@ -185,6 +185,24 @@ def circle_experiment(x: np.ndarray, *, hidden, epochs, batch_size, lr, seed, de
     return measures, arrays
 
 
+def second_order_view(x: np.ndarray) -> dict:
+    """All that PCA (and a linear AE) sees of the points ``x`` (N, D): Sigma_x = (1/N) sum_i (x_i - mean)(x_i - mean)^T,
+    the correlation matrix, the largest |off-diagonal correlation| and the eigenvalues of Sigma_x (largest first)
+    with their shares of the total variance (equal shares: no preferred direction)."""
+    xc = np.asarray(x, dtype=np.float64) - x.mean(axis=0)
+    cov = xc.T @ xc / len(xc)
+    sd = np.sqrt(np.diag(cov))
+    corr = cov / np.outer(sd, sd)
+    evals = np.linalg.eigvalsh(cov)[::-1]
+    return {
+        "covariance": cov.tolist(),
+        "correlation": corr.tolist(),
+        "max_abs_correlation": float(np.abs(corr - np.diag(np.diag(corr))).max()),
+        "eigenvalues": evals.tolist(),
+        "variance_share": (evals / evals.sum()).tolist(),
+    }
+
+
 def swissroll_experiment(
     x: np.ndarray, t: np.ndarray, *, k: int, max_dim: int, ae: dict, seed, device
 ) -> tuple[dict, dict]:
@@ -234,6 +252,7 @@ def swissroll_experiment(
         AE_NAME: (y_ae, d_g),
     }
     measures = {
+        "second_order": second_order_view(x),
         "pair": {
             "i": i,
             "j": j,
