@@ -400,8 +400,8 @@ def summary_rows(measures: dict, circle_fvu: dict) -> list[dict]:
             "latent": "2",
             "how_trained": "closed form: K = 7 neighbour graph, shortest paths, classical MDS / SVD",
             "key_result": (
-                f"residual variance at d = 2: Isomap {iso2:.4f} vs PCA {pca2:.3f}; |Spearman(coord 1, t)|"
-                f" Isomap {rho_iso:.3f} vs PCA {rho_pca:.3f}"
+                f"residual variance of the distances, 1 - R^2, at d = 2 (Tenenbaum et al.'s measure): Isomap"
+                f" {iso2:.4f} vs PCA {pca2:.3f}; |Spearman(coord 1, t)| Isomap {rho_iso:.3f} vs PCA {rho_pca:.3f}"
             ),
         },
         {
@@ -410,8 +410,9 @@ def summary_rows(measures: dict, circle_fvu: dict) -> list[dict]:
             "how_trained": "backprop (Adam) on the mean squared reconstruction error",
             "key_result": (
                 f"circle: 1-D code leaves {circle_fvu['ae_angle_d1']:.1e} of the variance vs PCA d=1"
-                f" {circle_fvu['pca_d1']:.3f}; Swiss roll: reconstruction leaves {ae['fvu']:.3f} (PCA d=2"
-                f" {ae['pca_d2_fvu']:.3f}), trustworthiness {q[AE_NAME]['trustworthiness']:.3f},"
+                f" {circle_fvu['pca_d1']:.3f}; Swiss roll: share of the variance its reconstruction leaves"
+                f" {ae['fvu']:.3f} (PCA d=2's reconstruction: {ae['pca_d2_fvu']:.3f}; a different measure from the"
+                f" residual variance of the distances), trustworthiness {q[AE_NAME]['trustworthiness']:.3f},"
                 f" best |Spearman(coord, t)| {q[AE_NAME]['spearman_best']:.3f}"
             ),
         },
