@@ -386,3 +386,21 @@ def test_summary_rows_with_and_without_a_vq_vae():
     assert "+ 0.25 commitment" in rows[2]["how_trained"] and "perplexity 39.0 of 64" in rows[2]["key_result"]
     rows = limits.summary_rows({}, {}, {}, 20, float("nan"))
     assert len(rows) == 2 and "-ELBO nan" in rows[1]["key_result"]
+
+
+def test_each_score_carries_its_uncertainty_over_the_scored_images():
+    """Standard errors shrink like 1/sqrt(n) and the bootstrap is seeded: the same images give the same numbers."""
+    from aevq.metrics.judge import bootstrap_frechet_se, gaussian_stats
+
+    rng = np.random.default_rng(3)
+    reference = gaussian_stats(rng.standard_normal((2000, 3)))
+    few, many = rng.standard_normal((50, 3)) + 0.5, rng.standard_normal((800, 3)) + 0.5
+    se_few = bootstrap_frechet_se(few, reference, 60, seed=1)
+    assert se_few == bootstrap_frechet_se(few, reference, 60, seed=1)
+    assert se_few > 2 * bootstrap_frechet_se(many, reference, 60, seed=1) > 0
+    x = rng.random((40, 20), dtype=np.float32)
+    judge = Judge(_FixedJudge(20), x, x, confident=0.2, n_bootstrap=20, bootstrap_seed=4)
+    s = judge.score(x[:30])
+    assert s["n"] == 30 and s["confidence_se"] > 0 and s["frechet_se"] > 0
+    assert s["confident_share_se"] == pytest.approx(np.sqrt(s["confident_share"] * (1 - s["confident_share"]) / 30))
+    assert s == judge.score(x[:30])
