@@ -67,3 +67,25 @@ def test_not_applicable_row_keeps_its_measured_value():
         uncertainty=0.1,
     )
     assert (row["passed"], row["status"], row["measured"], row["uncertainty"]) == (None, "not comparable: y", 3.07, 0.1)
+
+
+PAPER_CALLS = [
+    pytest.param(path, call, id=f"{path.name}:{call.lineno}")
+    for path in sorted(CHAPTERS.glob("*.py"))
+    if path.name not in OWN_TESTS
+    for call in claim_calls(path)
+    if any(k.arg == "basis" and getattr(k.value, "value", None) == "paper" for k in call.keywords)
+]
+
+
+@pytest.mark.parametrize(("path", "call"), PAPER_CALLS)
+def test_a_paper_threshold_names_the_papers_own_figure_or_table(path: Path, call: ast.Call):
+    import importlib
+
+    source = call.args[4]
+    if isinstance(source, ast.Name):
+        text = getattr(importlib.import_module(f"aevq.chapters.{path.stem}"), source.id)
+    else:
+        assert isinstance(source, ast.Constant), f"line {call.lineno}: write the source as a constant or a name"
+        text = source.value
+    assert any(word in text for word in ("Fig", "Table", "eq.", "Theorem")), text
