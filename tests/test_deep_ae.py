@@ -343,7 +343,7 @@ def test_speed_accounting_follows_the_layer_sizes():
     assert t["achieved_gflops"] == pytest.approx(80 * 10 * model.train_flops_per_sample() / 4.0 / 1e9)
 
 
-def _chapter_docs(*, deep=5.0, pca=13.0, random=8.0, fact_err=1e-15):
+def _chapter_docs(*, deep=5.0, pca=13.0, random=8.0, fact_err=1e-15, se=0.1):
     """Metrics documents of the eight rules, with the numbers the claims read set by the caller."""
     net = {"sizes": [16, 8, 4], "epochs_run": 3, "timing": {"finetune": {}}}
     timing = {k: 1.0 for k in ("seconds_per_epoch", "samples_per_s", "achieved_gflops", "fraction_of_matmul")}
@@ -351,6 +351,7 @@ def _chapter_docs(*, deep=5.0, pca=13.0, random=8.0, fact_err=1e-15):
     ft = {
         **net,
         "test_error": deep,
+        "test_error_se": se,
         "n_train": 200,
         "n_validation": 50,
         "n_test": 50,
@@ -362,10 +363,10 @@ def _chapter_docs(*, deep=5.0, pca=13.0, random=8.0, fact_err=1e-15):
     }
     docs = {
         "finetune": ft,
-        "random_init": {**net, "test_error": random},
+        "random_init": {**net, "test_error": random, "test_error_se": se},
         "shallow": {**net, "sizes": [16, 4], "code_units": "linear", "test_error": 9.0},
         "codes2d": {**net, "sizes": [16, 8, 2], "test_error": 11.0},
-        "pca": {"test_error": pca, "test_error_2_components": 15.0, "n_components": 4},
+        "pca": {"test_error": pca, "test_error_se": se, "test_error_2_components": 15.0, "n_components": 4},
         "logistic_pca": {
             "test_error": 10.0,
             "test_error_linear_encoder": 12.0,
@@ -390,16 +391,30 @@ def _status(docs, profile="quick"):
 
 
 def test_chapter_claims_pass_and_fail():
-    assert _status(_chapter_docs()) == ["pass", "full profile only", "pass", "pass"]
-    assert _status(_chapter_docs(deep=14.0, random=20.0)) == ["FAIL", "full profile only", "pass", "pass"]
-    assert _status(_chapter_docs(deep=6.0, random=5.0))[2] == "FAIL"
-    assert _status(_chapter_docs(fact_err=1e-6))[3] == "FAIL"
+    not_comparable = _status(_chapter_docs())[2]
+    assert not_comparable.startswith("not comparable:")  # logistic PCA: a row, never a pass or a failure
+    assert _status(_chapter_docs()) == ["pass", "full profile only", not_comparable, "pass", "pass"]
+    assert _status(_chapter_docs(deep=14.0, random=20.0)) == [
+        "FAIL",
+        "full profile only",
+        not_comparable,
+        "pass",
+        "pass",
+    ]
+    assert _status(_chapter_docs(deep=6.0, random=5.0))[3] == "FAIL"
+    assert _status(_chapter_docs(fact_err=1e-6))[4] == "FAIL"
     # the paper's 3.00 is tested by the full profile only
     assert _status(_chapter_docs(deep=2.9), "full")[1] == "pass"
     assert _status(_chapter_docs(deep=3.1), "full")[1] == "FAIL"
     rows = ch.chapter_claims(_chapter_docs(), "quick")
-    assert [r["threshold"] for r in rows] == [13.0, 3.00, 8.0, 1e-10]
+    assert [r["threshold"] for r in rows] == [0.0, 3.00, 8.01, 0.0, 1e-10]
+    half = 1.96 * np.hypot(0.1, 0.1)
+    assert rows[0]["measured"] == pytest.approx(13.0 - 5.0 - half) and rows[0]["uncertainty"] == pytest.approx(half)
+    assert rows[2]["passed"] is None and rows[2]["measured"] == _chapter_docs()["logistic_pca"]["test_error"]
     assert "the paper: 60000 / 10000 images" in rows[0]["detail"]
+    # a difference inside its uncertainty does not pass: 0.2 apart with standard errors of 0.1 each
+    assert _status(_chapter_docs(deep=12.8, pca=13.0))[0] == "FAIL"
+    assert _status(_chapter_docs(deep=7.8, random=8.0))[3] == "FAIL"
 
 
 def test_chapter_metrics_gathers_the_table_summary_and_timing():
@@ -452,6 +467,12 @@ def test_chapter_nets_in_miniature(kind):
     assert metrics["test_error"] == best["test_error"] and metrics["val_error"] == best["val_error"]
     assert metrics["test_error"] == pytest.approx(ch.reconstruction_error(x_test, model(x_test).detach()), rel=1e-5)
     assert metrics["epochs_run"] == len(result.history) - 1 and ("code_units" in metrics) == (kind == "shallow")
+    # the standard error over the test images, from evaluate and from the NumPy form of the same error
+    x_hat = model(x_test).detach()
+    assert metrics["test_error_se"] == best["test_error_se"] > 0
+    assert evaluate(model, x_test)["error_se"] == pytest.approx(
+        ch.reconstruction_error_se(x_test.numpy(), x_hat.numpy()), rel=1e-4
+    )
 
 
 def test_initial_autoencoder_refuses_a_stack_of_other_sizes():

@@ -282,24 +282,59 @@ def test_judge_models_is_reproducible_and_complete():
     assert "map_mu_ae_d2" in a1 and a1["interp_ends"].shape == (3, 2)
 
 
-def _scores(confidence, frechet, nn=5.0):
+def _scores(confidence, frechet, nn=5.0, se=0.01, share=None):
+    share = confidence if share is None else share
     return {
+        "n": 500,
         "confidence": confidence,
-        "confident_share": confidence,
+        "confidence_se": se,
+        "confident_share": share,
+        "confident_share_se": limits.binomial_se(share, 500),
         "class_entropy": 2.0,
         "nn_distance": nn,
         "frechet": frechet,
+        "frechet_se": 100 * se,
     }
 
 
 def test_samplability_claims_pass_and_fail():
     good = {limits.DATA_KEY: _scores(0.99, 0.0), "ae_d2": _scores(0.3, 400.0), "vae_d2": _scores(0.7, 200.0)}
     rows = limits.samplability_claims(good, [2, 20], 500, "note")  # no models at d = 20: no claims for it
-    assert len(rows) == 2 and all(r["passed"] for r in rows)
-    assert rows[0]["measured"] == pytest.approx(0.4) and rows[1]["measured"] == pytest.approx(200.0)
-    assert rows[0]["detail"].endswith("note")
+    assert len(rows) == 3 and all(r["passed"] for r in rows)
+    half = 1.96 * np.hypot(0.01, 0.01)
+    assert rows[0]["measured"] == pytest.approx(0.4 - half) and rows[0]["uncertainty"] == pytest.approx(half)
+    assert rows[1]["measured"] == pytest.approx(200.0 - 100 * half)
+    assert all(r["detail"].endswith("note") and r["kind"] == "empirical" for r in rows)
     bad = {**good, "vae_d2": _scores(0.2, 450.0)}
-    assert not any(r["passed"] for r in limits.samplability_claims(bad, [2], 500, ""))
+    assert not any(r["passed"] for r in limits.samplability_claims(bad, [2], 500, "")[:2])
+
+
+def test_a_difference_inside_its_uncertainty_does_not_pass():
+    close = {
+        limits.DATA_KEY: _scores(0.99, 0.0),
+        "ae_d2": _scores(0.70, 300.0, se=0.02),
+        "vae_d2": _scores(0.72, 297.0, se=0.02),
+    }
+    confidence, frechet, _ = limits.samplability_claims(close, [2], 500, "")
+    assert confidence["passed"] is False and confidence["measured"] < 0 < 0.72 - 0.70
+    assert frechet["passed"] is False
+
+
+def test_an_ae_that_decodes_digits_fails_the_noise_claim_and_midpoints_are_compared():
+    judged = {
+        limits.DATA_KEY: _scores(0.99, 0.0),
+        "ae_d2": _scores(0.8, 300.0, share=0.74),
+        "vae_d2": _scores(0.9, 100.0),
+    }
+    props = {
+        "ae_d2": {"completeness_midpoints": 0.78, "n_midpoints": 500},
+        "vae_d2": {"completeness_midpoints": 0.74, "n_midpoints": 500},
+    }
+    rows = limits.samplability_claims(judged, [2], 500, "", props)
+    assert len(rows) == 4
+    noise, midpoints = rows[2], rows[3]
+    assert noise["passed"] is False and noise["measured"] > 0.74
+    assert midpoints["passed"] is False and midpoints["measured"] < 0
 
 
 def test_bound_claims_pass_and_fail():
@@ -351,3 +386,21 @@ def test_summary_rows_with_and_without_a_vq_vae():
     assert "+ 0.25 commitment" in rows[2]["how_trained"] and "perplexity 39.0 of 64" in rows[2]["key_result"]
     rows = limits.summary_rows({}, {}, {}, 20, float("nan"))
     assert len(rows) == 2 and "-ELBO nan" in rows[1]["key_result"]
+
+
+def test_each_score_carries_its_uncertainty_over_the_scored_images():
+    """Standard errors shrink like 1/sqrt(n) and the bootstrap is seeded: the same images give the same numbers."""
+    from aevq.metrics.judge import bootstrap_frechet_se, gaussian_stats
+
+    rng = np.random.default_rng(3)
+    reference = gaussian_stats(rng.standard_normal((2000, 3)))
+    few, many = rng.standard_normal((50, 3)) + 0.5, rng.standard_normal((800, 3)) + 0.5
+    se_few = bootstrap_frechet_se(few, reference, 60, seed=1)
+    assert se_few == bootstrap_frechet_se(few, reference, 60, seed=1)
+    assert se_few > 2 * bootstrap_frechet_se(many, reference, 60, seed=1) > 0
+    x = rng.random((40, 20), dtype=np.float32)
+    judge = Judge(_FixedJudge(20), x, x, confident=0.2, n_bootstrap=20, bootstrap_seed=4)
+    s = judge.score(x[:30])
+    assert s["n"] == 30 and s["confidence_se"] > 0 and s["frechet_se"] > 0
+    assert s["confident_share_se"] == pytest.approx(np.sqrt(s["confident_share"] * (1 - s["confident_share"]) / 30))
+    assert s == judge.score(x[:30])

@@ -12,6 +12,7 @@ from aevq.chapters.linear_ae import (
     census_is_baldi_hornik,
     closed_form_claims,
     convergence_measures,
+    data_subspace_measures,
     first_of_each_class,
     hessian_census_examples,
     measure_trained_model,
@@ -36,6 +37,7 @@ from aevq.metrics.linear_algebra import (
     linear_ae_loss,
     linear_ae_loss_data,
     nearest_other_class,
+    pca_eig,
     projection_errors,
     projection_from_decoder,
     random_orthogonal,
@@ -237,10 +239,10 @@ def test_measure_trained_model_and_its_claims(data):
     good = doc(120)
     assert good["final_loss_data"] == pytest.approx(good["final_loss"], rel=1e-8)  # data and trace forms of L
     rows = training_claims(good, profile="test", nll_sigma2=[0.1, 1.0], bernoulli_clip=1e-4)
-    assert len(rows) == 7 and all(r["passed"] for r in rows), [r["claim"] for r in rows if not r["passed"]]
+    assert len(rows) == 8 and all(r["passed"] for r in rows), [r["claim"] for r in rows if not r["passed"]]
     assert training_summary_row(good)["model"] == "Linear AE"
     early = training_claims(doc(3), profile="test", nll_sigma2=[0.1, 1.0], bernoulli_clip=1e-4)
-    assert [r["passed"] for r in early[:2]] == [False, False] and all(r["passed"] for r in early[2:])
+    assert [r["passed"] for r in early[:3]] == [False, False, False] and all(r["passed"] for r in early[3:])
 
 
 def test_training_claims_fail_when_their_measures_do():
@@ -261,6 +263,7 @@ def test_training_claims_fail_when_their_measures_do():
         "loss_floor": 1.0,
         "projection_p_star": ok,
         "projection_raw_WdWe": ok,
+        "trained_product_vs_pca_on_data": {"rel_to_data": 1e-4, "rel_to_projection": 1e-4},
         "rotation_loss_rel_diff": 1e-15,
         "rotation_code_change_rel": 1.0,
         "rotation_recon_max_abs_diff": 1e-15,
@@ -274,11 +277,32 @@ def test_training_claims_fail_when_their_measures_do():
         "final_angle_deg": 5.0,
         "loss_gap_rel": 0.1,
         "projection_p_star": bad,
+        "trained_product_vs_pca_on_data": {"rel_to_data": 0.05, "rel_to_projection": 0.06},
         "rotation_loss_rel_diff": 1e-6,
         "nll_constants": [{**row, "spread_rel": 1e-6, "max_abs_minus_theory_rel": 1e-6} for row in nll],
     }
     assert not any(r["passed"] for r in training_claims(worse, **kw))
     assert not training_claims({**base, "final_angle_deg": float("nan")}, **kw)[0]["passed"]
+
+
+def test_the_trained_product_is_judged_on_the_data_subspace():
+    """W_d W_e = U U^T on the data's span passes, whatever W_e does on a blank pixel (which P* alone cannot see);
+    a decoder tilted by a known angle theta away from the PCA subspace is measured at most sin(theta)."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((500, 4)) * np.array([3.0, 2.0, 0.5, 0.2])
+    x = np.hstack([x - x.mean(0), np.zeros((500, 1))])  # pixel 5 is blank: no image ever lights it
+    _, vecs = pca_eig(x.T @ x / len(x))
+    u = vecs[:, :2]
+    w_e = u.T.copy()
+    w_e[:, 4] = rng.standard_normal(2)  # the random start GD never moves on the blank pixel
+    on_data = data_subspace_measures(w_e, u, x)
+    assert on_data["rel_to_data"] < 1e-12 and on_data["rel_to_projection"] < 1e-12
+    assert projection_errors(u @ w_e)["symmetry"] > 0.1  # the raw product is not a symmetric matrix
+    theta = np.radians(5.0)
+    tilt = u.copy()
+    tilt[:, 1] = np.cos(theta) * vecs[:, 1] + np.sin(theta) * vecs[:, 2]  # 5 degrees towards u_3
+    tilted = data_subspace_measures(np.linalg.pinv(tilt), tilt, x)
+    assert 0.01 < tilted["rel_to_data"] <= np.sin(theta)
 
 
 def test_pca_error_and_bottleneck_match_scikit_learn(data):

@@ -334,3 +334,18 @@ def test_circle_and_swissroll_experiments_on_small_inputs():
     with pytest.raises(RuntimeError, match="disconnected"):
         far = np.concatenate([xs, xs + 1000.0])
         swissroll_experiment(far, np.concatenate([ts, ts]), k=10, max_dim=2, ae=ae, seed=0, device="cpu")
+
+
+def test_second_order_view_of_a_circle_sees_no_preferred_direction():
+    """The lecture's example: x = (cos t, sin t) has covariance 1/2 I, so PCA sees two equal directions and no
+    correlation, yet one parameter describes it."""
+    from aevq.chapters.manifolds import second_order_view
+
+    t = np.linspace(0.0, 2 * np.pi, 400, endpoint=False)
+    view = second_order_view(np.stack([np.cos(t), np.sin(t)], axis=1))
+    np.testing.assert_allclose(view["covariance"], 0.5 * np.eye(2), atol=1e-12)
+    assert view["max_abs_correlation"] < 1e-12
+    np.testing.assert_allclose(view["variance_share"], [0.5, 0.5], atol=1e-12)
+    tilted = second_order_view(np.stack([t, 2 * t + 1], axis=1))  # a line: fully correlated, one direction
+    assert tilted["max_abs_correlation"] == pytest.approx(1.0)
+    assert tilted["variance_share"][0] == pytest.approx(1.0)

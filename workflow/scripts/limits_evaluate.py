@@ -21,7 +21,9 @@ with snakemake_job(snakemake):
     )
     clf = load_model(snakemake.input.classifier, device)
     clf_metrics = read_json(snakemake.input.classifier_metrics)
-    judge = Judge(clf, x_train, x_test, confident=p.judge["confident"])
+    judge = Judge(
+        clf, x_train, x_test, confident=p.judge["confident"], n_bootstrap=ch.N_BOOTSTRAP, bootstrap_seed=p.seed
+    )
     models = {name: load_model(path, device) for name, path in zip(p.models, snakemake.input.models, strict=True)}
 
     n = p.judge["n_samples"]
@@ -47,7 +49,7 @@ with snakemake_job(snakemake):
             "elbo": bounds,
             "vqvae": codebooks,
             "references": ch.REFERENCES,
-            "claims": ch.samplability_claims(judged, p.latent_dims, n, note)
+            "claims": ch.samplability_claims(judged, p.latent_dims, n, note, props)
             + ch.bound_claims(bounds, p.eval_batch, len(xe)),
             "summary_rows": ch.summary_rows(judged, bounds, codebooks, p.primary_dim, commitment),
         },

@@ -27,6 +27,8 @@ def data_metrics(arrays: MnistArrays, *, expected: str = MNIST_SHA256, expected_
                 True,
                 "exact equality; reference digest in aevq.data.mnist.MNIST_SHA256",
                 detail=f"source {arrays.source}; sha256 {digest[:16]}...",
+                kind="identity",
+                basis="mathematics",
             ),
             claim(
                 "The test split equals the official t10k IDX files byte for byte",
@@ -34,6 +36,8 @@ def data_metrics(arrays: MnistArrays, *, expected: str = MNIST_SHA256, expected_
                 "==",
                 True,
                 "exact equality with the digest of the official t10k-*-ubyte.gz contents",
+                kind="identity",
+                basis="mathematics",
             ),
         ],
     }

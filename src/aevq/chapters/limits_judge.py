@@ -64,6 +64,8 @@ def judge_claims(accuracy: float, cfg: dict, n_train: int, n_test: int) -> list[
                     " confidence and Frechet numbers of this chapter are indicative only."
                 )
             ),
+            kind="empirical",
+            basis="paper",
         )
     ]
 

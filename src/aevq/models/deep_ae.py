@@ -19,6 +19,7 @@ images.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -209,14 +210,20 @@ def cross_entropy_loss(model: DeepAutoencoder, batch: torch.Tensor) -> torch.Ten
 
 @torch.no_grad()
 def evaluate(model: DeepAutoencoder, x: torch.Tensor, batch_size: int = 1000) -> dict[str, float]:
-    """Mean cross-entropy (the training objective) and the paper's squared error on ``x``, in one pass."""
-    ce = se = 0.0
+    """Mean cross-entropy (the training objective) and the paper's squared error on ``x``, in one pass; with the
+    standard error of that mean over the images (``error_se``: the spread of the per-image errors / sqrt(n))."""
+    ce = se = se2 = 0.0
     for start in range(0, x.shape[0], batch_size):
         xb = x[start : start + batch_size]
         logits = model.decode_logits(model.encode(xb))
         ce += float(nn.functional.binary_cross_entropy_with_logits(logits, xb, reduction="sum"))
-        se += float(((xb - torch.sigmoid(logits)) ** 2).sum())
-    return {"cross_entropy": ce / x.shape[0], "error": se / x.shape[0]}
+        per_image = ((xb - torch.sigmoid(logits)) ** 2).sum(dim=1).double()
+        se += float(per_image.sum())
+        se2 += float((per_image**2).sum())
+    n = x.shape[0]
+    mean = se / n
+    var = max(se2 / n - mean**2, 0.0) * n / max(n - 1, 1)
+    return {"cross_entropy": ce / n, "error": mean, "error_se": math.sqrt(var / n)}
 
 
 @dataclass
