@@ -111,7 +111,12 @@ def test_layer3_tuning_and_layer2_census_on_built_cases():
     same = layer3_tuning(np.stack([right, right], 1), dist)
     assert not same["shift_tuned"]
     blank = layer3_tuning(np.full((len(dist.prob), 2), 0.3), dist)
-    assert not blank["shift_tuned"]
+    assert not blank["shift_tuned"] and not blank["shift_tuned_on"]
+    # graded: both units below one half, yet each separates the directions perfectly
+    graded = layer3_tuning(np.stack([0.1 + 0.2 * (1 - right), 0.1 + 0.2 * right], 1), dist)
+    assert graded["shift_tuned"] and not graded["shift_tuned_on"]
+    assert [u["codes"] for u in graded["units"]] == ["left", "right"]
+    assert all(u["accuracy"] == pytest.approx(1.0) for u in graded["units"])
     pairs = single_pair_patterns()
     assert pairs.shape == (16, 32)
     q_pairs = np.zeros((16, 4))
@@ -127,7 +132,7 @@ def _shifter_run(seed, tuned, free=6.0):
     return {
         "seed": seed,
         "free_energy_bits": free,
-        "layer3": {"units": units, "shift_tuned": tuned},
+        "layer3": {"units": units, "shift_tuned": tuned, "shift_tuned_on": False},
         "layer2": {"silent": 8, "one_or_two_pairs": 16, "other": 0},
         "dreams": {"valid": 0.8, "valid_se": 0.01},
         "curve": [],
@@ -142,6 +147,7 @@ def test_shifter_claim_passes_with_one_solution_and_fails_with_none():
     none = summarise_shifter(cfg, [_shifter_run(0, False), _shifter_run(1, False)], dist, control)
     assert one["claims"][0]["passed"] and one["shown_seed"] == 1 and one["share_found"] == 0.5
     assert not none["claims"][0]["passed"] and "0 of 2 seeds (0%)" in none["claims"][0]["detail"]
+    assert one["n_found_on"] == 0 and "on/off (probability > 1/2) instead: 0 of 2" in one["claims"][0]["detail"]
     assert all(r["kind"] == "empirical" and r["basis"] == "paper" for r in one["claims"])
 
 
