@@ -225,6 +225,7 @@ def test_online_wake_sleep_is_deterministic_keeps_positivity_and_seeds_are_indep
     assert not np.array_equal(a.p["gen_w21"][0], a.p["gen_w21"][1])  # each seed its own examples and samples
     m = exact_measures(a, dist)
     assert m["kl_data_model_bits"].shape == (3,) and np.isfinite(m["kl_data_model_bits"]).all()
+    assert (m["top_accuracy_graded"] >= m["top_accuracy"] - 1e-12).all()  # the best cut includes 1/2
     assert (m["kl_qp_bits"] >= -1e-9).all() and ((m["dreams_valid"] > 0) & (m["dreams_valid"] <= 1)).all()
     with pytest.raises(ValueError, match="no learning rate"):
         OnlineWakeSleep((16, 8, 1), 1, rates={"gen_w21": 0.1})
@@ -239,6 +240,7 @@ def test_bars_claims_pass_near_the_paper_and_fail_far_from_it():
             "kl_data_model_bits": np.array(kl, dtype=float),
             "kl_qp_bits": np.array(pen, dtype=float),
             "top_accuracy": np.array(acc, dtype=float),
+            "top_accuracy_graded": np.array(acc, dtype=float),
             "dreams_valid": np.full(len(kl), 0.9),
         }
 
