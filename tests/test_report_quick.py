@@ -22,7 +22,6 @@ from tests.conftest import QUICK, run_snakemake
 from tests.test_report import INTERNAL, config_keys
 
 pytestmark = pytest.mark.e2e
-KINDS_PENDING = "claim kinds land with the content branch"
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +135,6 @@ def test_each_claim_row_appears_once(tree, page):
         assert page.count(cell) == 1, r["claim"]
 
 
-@pytest.mark.xfail(reason=KINDS_PENDING, strict=False)
 def test_every_claim_row_sets_kind_and_basis(tree):
     missing = [(r["metrics"], r["claim"][:60]) for r in claim_rows(tree) if not (r.get("kind") and r.get("basis"))]
     assert not missing, missing

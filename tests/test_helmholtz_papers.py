@@ -1,0 +1,270 @@
+"""The papers' two machines and Fig 10's surface: Dayan et al.'s eq. 18/19 and deterministic free energy, Hinton et
+al.'s bars and online wake-sleep, the exact EM surface; each checked against hand values or brute force."""
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+from aevq.chapters.helmholtz_bars import exact_measures
+from aevq.chapters.helmholtz_bars import summarise as summarise_bars
+from aevq.chapters.helmholtz_em import em_path, em_surface, log_evidence, neg_free_energy, posterior
+from aevq.chapters.helmholtz_shifter import layer2_census, layer3_tuning, single_pair_patterns
+from aevq.chapters.helmholtz_shifter import summarise as summarise_shifter
+from aevq.data.bars import bars_distribution, compose, sample_bars
+from aevq.data.shifter import shifter_distribution, true_causes
+from aevq.models.helmholtz_deterministic import (
+    FIXED_BIAS_ODDS,
+    DeterministicHelmholtz,
+    eq18,
+    eq19,
+    expected_eq18,
+)
+from aevq.models.helmholtz_online import OnlineWakeSleep
+
+
+# -- Dayan et al. 1995, Appendix A ------------------------------------------------------------------------------------
+def test_eq18_and_eq19_against_hand_computed_values():
+    theta = torch.tensor([[1.0, 3.0], [2.0, 0.5]], dtype=torch.float64)  # 2 units above, 2 below
+    s = torch.tensor([1.0, 1.0], dtype=torch.float64)
+    # eq. 18: 1 - 1 / (1 + 1 + 2) = 0.75 and 1 - 1 / (1 + 3 + 0.5) = 3.5 / 4.5
+    assert eq18(s, theta).tolist() == pytest.approx([0.75, 3.5 / 4.5])
+    assert eq18(torch.tensor([0.0, 0.0], dtype=torch.float64), theta, 0.05).tolist() == pytest.approx([0.05 / 1.05] * 2)
+    q = torch.tensor([0.5, 0.25], dtype=torch.float64)
+    # eq. 19, unit 1: (1 - 1 / (1 + 0.5 + 0.5)) * (1 - (1 - 0.5 * 1/2) (1 - 0.25 * 2/3)) = 0.5 * (1 - 0.75 * 5/6)
+    # unit 2: (1 - 1 / (1 + 1.5 + 0.125)) * (1 - (1 - 0.5 * 3/4) (1 - 0.25 * 1/3))
+    u1 = 0.5 * (1 - 0.75 * (5 / 6))
+    u2 = (1 - 1 / 2.625) * (1 - (1 - 0.375) * (1 - 0.25 / 3))
+    assert eq19(q, theta).tolist() == pytest.approx([u1, u2])
+    # a bias is a parent that is always on
+    with_bias = eq19(q, theta, 0.05)
+    as_parent = eq19(torch.tensor([0.5, 0.25, 1.0], dtype=torch.float64), torch.cat([theta, torch.full((1, 2), 0.05)]))
+    assert with_bias.tolist() == pytest.approx(as_parent.tolist())
+
+
+def test_expected_eq18_is_the_average_over_the_configurations_above():
+    theta = torch.tensor([[1.0, 3.0, 0.2], [2.0, 0.5, 4.0]], dtype=torch.float64)
+    q = torch.tensor([[0.3, 0.8]], dtype=torch.float64)
+    brute = sum(
+        (0.3 if a else 0.7) * (0.8 if b else 0.2) * eq18(torch.tensor([a, b], dtype=torch.float64), theta, 0.05)
+        for a, b in itertools.product((0.0, 1.0), repeat=2)
+    )
+    assert expected_eq18(q, theta, 0.05)[0].tolist() == pytest.approx(brute.tolist(), abs=1e-12)
+
+
+def test_deterministic_free_energy_gradient_equals_finite_differences():
+    dist = shifter_distribution(0.2)
+    m = DeterministicHelmholtz((32, 6, 2), rec_init=0.5, seed=3)
+    d = torch.as_tensor(dist.patterns[:40])
+    w = torch.as_tensor(dist.prob[:40])
+    params = list(m.parameters())
+    f = w @ m.free_energy(d)
+    grads = torch.autograd.grad(f, params)
+    rng = np.random.default_rng(0)
+    eps = 1e-6
+    for p, g in zip(params, grads, strict=True):
+        for _ in range(3):
+            idx = tuple(int(rng.integers(0, n)) for n in p.shape)
+            with torch.no_grad():
+                p[idx] += eps
+                up = float(w @ m.free_energy(d))
+                p[idx] -= 2 * eps
+                down = float(w @ m.free_energy(d))
+                p[idx] += eps
+            assert g[idx].item() == pytest.approx((up - down) / (2 * eps), rel=1e-5, abs=1e-8)
+
+
+def test_deterministic_machine_generative_weights_are_positive_and_training_lowers_f():
+    dist = shifter_distribution(0.2)
+    m = DeterministicHelmholtz((32, 8, 2), seed=1)
+    with torch.no_grad():
+        start = float(torch.as_tensor(dist.prob) @ m.free_energy(torch.as_tensor(dist.patterns)))
+    curve = []
+    m.fit(dist.patterns, dist.prob, n_line_searches=10, chunk=5, callback=lambda n, f: curve.append(f))
+    assert curve[-1] < start and all(np.isfinite(curve))
+    x, s2, s3 = m.sample(50, np.random.default_rng(0))
+    assert x.shape == (50, 32) and set(np.unique(x)) <= {0.0, 1.0}
+    # eq. 18 with only the layer-3 biases: at least the fixed 0.05 odds
+    assert (m.p_top() >= FIXED_BIAS_ODDS / (1 + FIXED_BIAS_ODDS)).all()
+
+
+def test_fig4_structure_generates_only_shift_patterns_apart_from_the_leak():
+    """The hand-built generative half: with layer 3 off, layer 2 is on only through the fixed 0.05 odds."""
+    dist = shifter_distribution(0.2)
+    m = DeterministicHelmholtz((32, 24, 2), seed=0)
+    m.set_fig4_structure(true_causes())
+    p2 = eq18(torch.tensor([1.0, 0.0], dtype=torch.float64), torch.exp(m.log_theta_32), FIXED_BIAS_ODDS)
+    # (the off weights are odds e^-12, not 0: a relative 1e-4 above the bias alone)
+    assert p2[:8].tolist() == pytest.approx([0.2] * 8, rel=1e-3)
+    assert p2[8:16].tolist() == pytest.approx([0.05 / 1.05] * 8, rel=1e-3)
+    assert m.p_top().tolist() == pytest.approx([0.5, 0.5])
+    x, _, _ = m.sample(4000, np.random.default_rng(0))
+    assert (dist.index(x) >= 0).mean() > 0.5
+
+
+def test_layer3_tuning_and_layer2_census_on_built_cases():
+    dist = shifter_distribution(0.2)
+    right = (dist.p_right > 0.5).astype(float)
+    tuned = layer3_tuning(np.stack([1 - right, right], 1), dist)
+    assert tuned["shift_tuned"] and {u["codes"] for u in tuned["units"]} == {"left", "right"}
+    same = layer3_tuning(np.stack([right, right], 1), dist)
+    assert not same["shift_tuned"]
+    blank = layer3_tuning(np.full((len(dist.prob), 2), 0.3), dist)
+    assert not blank["shift_tuned"] and not blank["shift_tuned_on"]
+    # graded: both units below one half, yet each separates the directions perfectly
+    graded = layer3_tuning(np.stack([0.1 + 0.2 * (1 - right), 0.1 + 0.2 * right], 1), dist)
+    assert graded["shift_tuned"] and not graded["shift_tuned_on"]
+    assert [u["codes"] for u in graded["units"]] == ["left", "right"]
+    assert all(u["accuracy"] == pytest.approx(1.0) for u in graded["units"])
+    pairs = single_pair_patterns()
+    assert pairs.shape == (16, 32)
+    q_pairs = np.zeros((16, 4))
+    q_pairs[0, 0] = q_pairs[[1, 2], 1] = 0.9  # unit 0: one pair, unit 1: two pairs
+    q_pairs[:5, 2] = 0.9  # unit 2: five pairs; unit 3: silent
+    q_all = np.vstack([q_pairs, np.zeros((3, 4))])
+    census = layer2_census(q_pairs, q_all)
+    assert (census["silent"], census["one_or_two_pairs"], census["other"]) == (1, 2, 1)
+
+
+def _shifter_run(seed, tuned, free=6.0):
+    units = [{"accuracy": 0.95 if tuned else 0.5, "codes": "left"}, {"accuracy": 0.95, "codes": "right"}]
+    return {
+        "seed": seed,
+        "free_energy_bits": free,
+        "layer3": {"units": units, "shift_tuned": tuned, "shift_tuned_on": False},
+        "layer2": {"silent": 8, "one_or_two_pairs": 16, "other": 0},
+        "dreams": {"valid": 0.8, "valid_se": 0.01},
+        "curve": [],
+    }
+
+
+def test_shifter_claim_passes_with_one_solution_and_fails_with_none():
+    dist = shifter_distribution(0.2)
+    cfg = {"sizes": [32, 24, 2], "line_searches": 10, "n_dreams": 100}
+    control = {"held": _shifter_run(0, True, 7.0), "released": _shifter_run(0, False, 6.0)}
+    one = summarise_shifter(cfg, [_shifter_run(0, False), _shifter_run(1, True)], dist, control)
+    none = summarise_shifter(cfg, [_shifter_run(0, False), _shifter_run(1, False)], dist, control)
+    assert one["claims"][0]["passed"] and one["shown_seed"] == 1 and one["share_found"] == 0.5
+    assert not none["claims"][0]["passed"] and "0 of 2 seeds (0%)" in none["claims"][0]["detail"]
+    assert one["n_found_on"] == 0 and "on/off (probability > 1/2) instead: 0 of 2" in one["claims"][0]["detail"]
+    assert all(r["kind"] == "empirical" and r["basis"] == "paper" for r in one["claims"])
+
+
+# -- Hinton et al. 1995, Fig 2 ----------------------------------------------------------------------------------------
+def test_bars_distribution_matches_its_definition():
+    pv, pb = 2 / 3, 0.2
+    dist = bars_distribution(pv, pb)
+    assert len(dist.prob) == 28  # 2 x 16 subsets, minus the blank and the full image in each orientation
+    assert dist.prob.sum() == pytest.approx(1.0)
+    # one vertical bar (column 0): p = pv pb (1 - pb)^3, renormalised by the mass of the kept images
+    kept = 1 - (pb**4 + (1 - pb) ** 4)
+    col0 = compose(np.array([1.0, 0, 0, 0]), 1)
+    assert col0.reshape(4, 4)[:, 0].all() and col0.sum() == 4
+    assert dist.prob[dist.index(col0[None])[0]] == pytest.approx(pv * pb * (1 - pb) ** 3 / kept)
+    assert dist.vertical.sum() == 14 and dist.prob[dist.vertical > 0.5].sum() == pytest.approx(pv)
+    # the sampler's frequencies against p_data
+    idx = sample_bars(200_000, np.random.default_rng(0), dist)
+    freq = np.bincount(idx, minlength=28) / 200_000
+    assert np.abs(freq - dist.prob).max() < 0.01
+    with pytest.raises(ValueError, match="strictly"):
+        bars_distribution(1.0, 0.2)
+
+
+def _tiny_machine():
+    rates = {g: 0.05 for g in ("gen_b3", "gen_w32", "gen_b2", "gen_w21", "gen_b1", "rec_w12", "rec_c2")}
+    rates.update(rec_w23=0.05, rec_c3=0.05)
+    m = OnlineWakeSleep((3, 2, 1), 2, rates=rates, init={"gen_b2": -1.0})
+    rng = np.random.default_rng(0)
+    for v in m.p.values():
+        v += 0.7 * rng.standard_normal(v.shape)
+    np.maximum(m.p["gen_w21"], 0, out=m.p["gen_w21"])
+    return m
+
+
+def test_online_exact_kl_and_penalty_against_brute_force():
+    m = _tiny_machine()
+    P = m.params()
+    sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    x_all = np.array(list(itertools.product((0.0, 1.0), repeat=3)))
+    ex = m.exact(x_all)
+    for s in range(2):
+        for k, x in enumerate(x_all):
+            joint, q = {}, {}
+            for h in itertools.product((0.0, 1.0), repeat=2):
+                for t in (0.0, 1.0):
+                    h_, t_ = np.array(h), np.array([t])
+                    pt = np.prod(np.where(t_, sig(P["gen_b3"][s]), 1 - sig(P["gen_b3"][s])))
+                    ph = sig(t_ @ P["gen_w32"][s] + P["gen_b2"][s])
+                    px = sig(h_ @ P["gen_w21"][s] + P["gen_b1"][s])
+                    joint[h, t] = pt * np.prod(np.where(h_, ph, 1 - ph)) * np.prod(np.where(x, px, 1 - px))
+                    qh = sig(x @ P["rec_w12"][s] + P["rec_c2"][s])
+                    qt = sig(h_ @ P["rec_w23"][s] + P["rec_c3"][s])
+                    q[h, t] = np.prod(np.where(h_, qh, 1 - qh)) * np.prod(np.where(t_, qt, 1 - qt))
+            px = sum(joint.values())
+            kl = sum(q[c] * np.log(q[c] / (joint[c] / px)) for c in joint)
+            assert ex["log_px"][s, k] == pytest.approx(np.log(px), abs=1e-10)
+            assert ex["kl_qp"][s, k] == pytest.approx(kl, abs=1e-10)
+            assert ex["q_top"][s, k, 0] == pytest.approx(sum(v for (h, t), v in q.items() if t == 1.0), abs=1e-12)
+    assert np.exp(ex["log_px"]).sum(1) == pytest.approx([1.0, 1.0])  # p_model sums to one over all images
+
+
+def test_online_wake_sleep_is_deterministic_keeps_positivity_and_seeds_are_independent():
+    dist = bars_distribution()
+
+    def run(n_seeds, seed=0):
+        rates = {g: 0.001 for g in ("gen_b3", "gen_w32", "gen_b2", "rec_c2", "rec_w23", "rec_c3")}
+        rates.update(gen_w21=0.2, gen_b1=0.2, rec_w12=0.2)
+        m = OnlineWakeSleep((16, 8, 1), n_seeds, rates=rates, init={"gen_b2": -3.0})
+        m.fit(dist.patterns, 3000, np.random.default_rng(seed), lambda k, r: sample_bars(k, r, dist), block=500)
+        return m
+
+    a, b = run(3), run(3)
+    assert all(np.array_equal(a.p[g], b.p[g]) for g in a.p)
+    assert (a.p["gen_w21"] >= 0).all()
+    assert not np.array_equal(a.p["gen_w21"][0], a.p["gen_w21"][1])  # each seed its own examples and samples
+    m = exact_measures(a, dist)
+    assert m["kl_data_model_bits"].shape == (3,) and np.isfinite(m["kl_data_model_bits"]).all()
+    assert (m["top_accuracy_graded"] >= m["top_accuracy"] - 1e-12).all()  # the best cut includes 1/2
+    assert (m["kl_qp_bits"] >= -1e-9).all() and ((m["dreams_valid"] > 0) & (m["dreams_valid"] <= 1)).all()
+    with pytest.raises(ValueError, match="no learning rate"):
+        OnlineWakeSleep((16, 8, 1), 1, rates={"gen_w21": 0.1})
+
+
+def test_bars_claims_pass_near_the_paper_and_fail_far_from_it():
+    dist = bars_distribution()
+    cfg = {"sizes": [16, 8, 1], "examples": 100, "p_vertical": 2 / 3, "p_bar": 0.2}
+
+    def final(kl, pen, acc):
+        return {
+            "kl_data_model_bits": np.array(kl, dtype=float),
+            "kl_qp_bits": np.array(pen, dtype=float),
+            "top_accuracy": np.array(acc, dtype=float),
+            "top_accuracy_graded": np.array(acc, dtype=float),
+            "dreams_valid": np.full(len(kl), 0.9),
+        }
+
+    good = summarise_bars(cfg, dist, [], final([0.08, 0.1, 0.12], [0.05, 0.08, 0.3], [0.95, 1.0, 0.6]), 1.0)
+    bad = summarise_bars(cfg, dist, [], final([0.8, 1.4, 0.12], [0.2, 0.3, 0.05], [0.6, 0.95, 0.6]), 1.0)
+    assert [r["passed"] for r in good["claims"]] == [True, True, True]
+    assert [r["passed"] for r in bad["claims"]] == [False, False, False]
+    assert all(r["kind"] == "empirical" and r["basis"] == "paper" for r in good["claims"])
+
+
+# -- the lecture's Fig 10 ---------------------------------------------------------------------------------------------
+def test_em_surface_identities_and_the_local_maximum():
+    k, D, pi = 14, 20, 0.3
+    theta = np.linspace(0.05, 0.95, 19)
+    # max over Q of -F is log p(d | theta): never above it on a fine Q grid, and equal at the posterior
+    q = np.linspace(0, 1, 2001)[:, None]
+    evidence = log_evidence(theta, k, D, pi)
+    assert (neg_free_energy(theta[None, :], q, k, D, pi) <= evidence + 1e-12).all()
+    assert neg_free_energy(theta, posterior(theta, k, D, pi), k, D, pi) == pytest.approx(evidence, abs=1e-12)
+    path = em_path(0.55, k, D, pi, 10)
+    assert all(abs(p["neg_F"] - p["log_p"]) < 1e-12 for p in path if p["step"] == "E")
+    doc, arrays = em_surface({"k": k, "D": D, "pi": pi, "theta0": 0.55, "steps": 10, "grid": 41})
+    assert doc["em_stuck_local"] and doc["em_end_log_p"] < doc["global_log_p"]
+    assert all(r["passed"] and r["kind"] == "identity" for r in doc["claims"])
+    assert arrays["neg_F"].shape == (41, 41)
+    with pytest.raises(ValueError, match="ones must lie"):
+        em_surface({"k": 30, "D": 20, "pi": pi, "theta0": 0.5, "steps": 1, "grid": 5})
