@@ -27,15 +27,18 @@ PAPER_PENALTY_BITS = 0.08  # note [16]: "the penalty term in Eq. 8 was 0.08 bits
 
 def exact_measures(model: OnlineWakeSleep, dist) -> dict[str, np.ndarray]:
     """Per seed: KL(p_data || p_model) and the p_data mean KL(Q || P) in bits, the top unit's orientation accuracy
-    (better of its two codings; on/off at 1/2, and graded at the cut of its probability that separates the two
-    orientations best), p_model(an image is in the data's support), all exact."""
+    on the images that determine their orientation (p_data-weighted, all but the blank; better of its two codings;
+    on/off at 1/2, and graded at the cut of its probability that separates the two orientations best), p_model(an
+    image is in the data's support), all exact."""
     ex = model.exact(dist.patterns)
     kl = (dist.prob * (np.log(dist.prob) - ex["log_px"])).sum(1) / LN2
     penalty = ex["kl_qp"] @ dist.prob / LN2
-    vertical = dist.vertical > 0.5
-    on = ex["q_top"][..., 0] > 0.5
-    acc = (dist.prob * (on == vertical)).sum(1)
-    graded = [best_cut_accuracy(q, vertical, dist.prob)[0] for q in ex["q_top"][..., 0]]
+    told = dist.determined
+    w = dist.prob[told] / dist.prob[told].sum()
+    vertical = dist.vertical[told] > 0.5
+    q_top = ex["q_top"][:, told, 0]
+    acc = (w * ((q_top > 0.5) == vertical)).sum(1)
+    graded = [best_cut_accuracy(q, vertical, w)[0] for q in q_top]
     return {
         "kl_data_model_bits": kl,
         "kl_qp_bits": penalty,
@@ -49,7 +52,7 @@ def run_bars(cfg: dict, seed: int, *, progress=None) -> tuple[dict, dict]:
     """Train ``cfg["seeds"]`` machines side by side for ``cfg["examples"]`` online steps each; exact measures at
     ``cfg["n_evals"]`` + 1 points. Streams: (seed, 1) the examples and every sampling of training, (seed, 2) the
     dreams, (seed, 3) the data shown beside them."""
-    dist = bars_distribution(cfg["p_vertical"], cfg["p_bar"])
+    dist = bars_distribution(cfg["p_vertical"], cfg["p_bar"], cfg["keep_blank"])
     model = OnlineWakeSleep(
         cfg["sizes"], int(cfg["seeds"]), rates=cfg["rates"], init=cfg["init"], positive_gen_w21=cfg["positive"]
     )
