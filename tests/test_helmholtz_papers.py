@@ -203,6 +203,27 @@ def test_bars_generator_of_the_config_fits_the_papers_fig2b_sample():
     assert sum(FIG2B_BAR_COUNTS) == 36 and sum(FIG2B_HORIZONTAL_VERTICAL) == 36 - FIG2B_BAR_COUNTS[0]
 
 
+def test_fig2a_model_built_into_the_machine_is_minus_log2_kept_mass_from_p_data():
+    """The generator as a 16-8-1 machine (near-saturated weights): its exact KL(p_data || p_model) is the mass that the
+    removed images take, -log2(kept_mass): 0.093 bits for Fig 2b's generator, 0.764 for vertical 2/3, bars 0.2 and the
+    blank removed."""
+    from aevq.data.bars import bar_masks
+
+    for pv, pb, keep_blank in ((0.5, 0.5, True), (2 / 3, 0.2, False)):
+        dist = bars_distribution(pv, pb, keep_blank)
+        m = OnlineWakeSleep((16, 8, 1), 1, rates={g: 0.0 for g in GROUPS})
+        vertical = np.r_[np.ones(4), np.zeros(4)]  # units 0-3 the columns, 4-7 the rows; t = 1 means vertical
+        big = 40.0
+        m.p["gen_b3"][:] = np.log(pv / (1 - pv))
+        m.p["gen_w32"][:] = np.where(vertical, big, -big)
+        m.p["gen_b2"][:] = np.log(pb / (1 - pb)) - big * vertical
+        m.p["gen_w21"][:] = 2 * big * np.concatenate([bar_masks()[1], bar_masks()[0]])
+        m.p["gen_b1"][:] = -big
+        kl = exact_measures(m, dist)["kl_data_model_bits"][0]
+        assert kl == pytest.approx(-np.log2(dist.kept_mass), abs=1e-6)
+    assert -np.log2(bars_distribution(0.5, 0.5, True).kept_mass) == pytest.approx(np.log2(16 / 15))
+
+
 def _tiny_machine():
     rates = {g: 0.05 for g in ("gen_b3", "gen_w32", "gen_b2", "gen_w21", "gen_b1", "rec_w12", "rec_c2")}
     rates.update(rec_w23=0.05, rec_c3=0.05)

@@ -47,12 +47,14 @@ def compose(bars: np.ndarray, orientation: np.ndarray | int) -> np.ndarray:
 class BarsDistribution:
     """p_data over the distinct images: ``patterns`` (K, 16), ``prob`` (K,) summing to 1, ``vertical`` (K,) in {0, 1}
     and ``determined`` (K,) bool: whether the image tells its orientation (all but the blank, whose ``vertical`` is
-    0)."""
+    0); ``kept_mass``: the generator's probability of the kept images, so that the generator itself, as a model, is
+    KL(p_data || p_generator) = -log2(kept_mass) bits from p_data (the floor of Fig 2a's structure)."""
 
     patterns: np.ndarray
     prob: np.ndarray
     vertical: np.ndarray
     determined: np.ndarray
+    kept_mass: float
 
     @property
     def entropy_bits(self) -> float:
@@ -92,6 +94,7 @@ def bars_distribution(p_vertical: float = 0.5, p_bar: float = 0.5, keep_blank: b
         prob / prob.sum(),
         np.concatenate(vertical).astype(np.float64),
         np.concatenate(determined),
+        float(prob.sum()),
     )
 
 
