@@ -2,10 +2,12 @@
 al.'s bars and online wake-sleep, the exact EM surface; each checked against hand values or brute force."""
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+import yaml
 
 from aevq.chapters.helmholtz_bars import exact_measures
 from aevq.chapters.helmholtz_bars import summarise as summarise_bars
@@ -21,7 +23,7 @@ from aevq.models.helmholtz_deterministic import (
     eq19,
     expected_eq18,
 )
-from aevq.models.helmholtz_online import OnlineWakeSleep
+from aevq.models.helmholtz_online import GROUPS, OnlineWakeSleep
 
 
 # -- Dayan et al. 1995, Appendix A ------------------------------------------------------------------------------------
@@ -154,21 +156,72 @@ def test_shifter_claim_passes_with_one_solution_and_fails_with_none():
 # -- Hinton et al. 1995, Fig 2 ----------------------------------------------------------------------------------------
 def test_bars_distribution_matches_its_definition():
     pv, pb = 2 / 3, 0.2
-    dist = bars_distribution(pv, pb)
-    assert len(dist.prob) == 28  # 2 x 16 subsets, minus the blank and the full image in each orientation
-    assert dist.prob.sum() == pytest.approx(1.0)
-    # one vertical bar (column 0): p = pv pb (1 - pb)^3, renormalised by the mass of the kept images
-    kept = 1 - (pb**4 + (1 - pb) ** 4)
-    col0 = compose(np.array([1.0, 0, 0, 0]), 1)
-    assert col0.reshape(4, 4)[:, 0].all() and col0.sum() == 4
-    assert dist.prob[dist.index(col0[None])[0]] == pytest.approx(pv * pb * (1 - pb) ** 3 / kept)
-    assert dist.vertical.sum() == 14 and dist.prob[dist.vertical > 0.5].sum() == pytest.approx(pv)
-    # the sampler's frequencies against p_data
-    idx = sample_bars(200_000, np.random.default_rng(0), dist)
-    freq = np.bincount(idx, minlength=28) / 200_000
-    assert np.abs(freq - dist.prob).max() < 0.01
+    for keep_blank in (False, True):
+        dist = bars_distribution(pv, pb, keep_blank)
+        # 2 x 14 subsets with 1 to 3 bars, and the blank once (from either orientation) when kept
+        assert len(dist.prob) == 28 + keep_blank and dist.prob.sum() == pytest.approx(1.0)
+        assert not (dist.patterns.sum(1) == 16).any()  # the all-white image (all four bars) is removed
+        kept = 1 - pb**4 - (0 if keep_blank else (1 - pb) ** 4)
+        col0 = compose(np.array([1.0, 0, 0, 0]), 1)  # one vertical bar (column 0): p = pv pb (1 - pb)^3 / kept
+        assert col0.reshape(4, 4)[:, 0].all() and col0.sum() == 4
+        assert dist.prob[dist.index(col0[None])[0]] == pytest.approx(pv * pb * (1 - pb) ** 3 / kept)
+        assert dist.vertical.sum() == 14 and dist.determined.sum() == 28
+        assert dist.prob[dist.vertical > 0.5].sum() == pytest.approx(pv * (1 - pb**4 - (1 - pb) ** 4) / kept)
+        if keep_blank:
+            blank = dist.index(np.zeros((1, 16)))[0]
+            assert not dist.determined[blank] and dist.prob[blank] == pytest.approx((1 - pb) ** 4 / kept)
+        # the sampler's frequencies against p_data
+        idx = sample_bars(200_000, np.random.default_rng(0), dist)
+        freq = np.bincount(idx, minlength=len(dist.prob)) / 200_000
+        assert np.abs(freq - dist.prob).max() < 0.01
     with pytest.raises(ValueError, match="strictly"):
         bars_distribution(1.0, 0.2)
+
+
+def test_bars_generator_of_the_config_fits_the_papers_fig2b_sample():
+    """Fig 2b's 36 samples (counted in aevq.data.bars) against the generator the full profile uses: the number of
+    bars per image and the orientations, by a chi-square test at the 1% level; the generator the chapter used before
+    (vertical 2/3, each bar 0.2, the blank removed) fails it."""
+    from scipy.stats import binomtest, chisquare
+
+    from aevq.data.bars import FIG2B_BAR_COUNTS, FIG2B_HORIZONTAL_VERTICAL
+
+    def fits(dist):
+        n_bars = dist.patterns.sum(1) / 4
+        p_k = np.array([dist.prob[n_bars == k].sum() for k in range(4)])
+        counts = np.array(FIG2B_BAR_COUNTS)
+        if p_k.min() == 0 and counts[p_k == 0].sum() > 0:
+            return False
+        bars_ok = chisquare(counts, p_k * counts.sum()).pvalue > 0.01
+        p_vertical = dist.prob[dist.determined & (dist.vertical > 0.5)].sum() / dist.prob[dist.determined].sum()
+        n_h, n_v = FIG2B_HORIZONTAL_VERTICAL
+        return bars_ok and binomtest(n_v, n_h + n_v, p_vertical).pvalue > 0.01
+
+    cfg = yaml.safe_load((Path(__file__).resolve().parents[1] / "config/config.yaml").read_text())["helmholtz_bars"]
+    assert fits(bars_distribution(cfg["p_vertical"], cfg["p_bar"], cfg["keep_blank"]))
+    assert not fits(bars_distribution(2 / 3, 0.2, keep_blank=False))
+    assert sum(FIG2B_BAR_COUNTS) == 36 and sum(FIG2B_HORIZONTAL_VERTICAL) == 36 - FIG2B_BAR_COUNTS[0]
+
+
+def test_fig2a_model_built_into_the_machine_is_minus_log2_kept_mass_from_p_data():
+    """The generator as a 16-8-1 machine (near-saturated weights): its exact KL(p_data || p_model) is the mass that the
+    removed images take, -log2(kept_mass): 0.093 bits for Fig 2b's generator, 0.764 for vertical 2/3, bars 0.2 and the
+    blank removed."""
+    from aevq.data.bars import bar_masks
+
+    for pv, pb, keep_blank in ((0.5, 0.5, True), (2 / 3, 0.2, False)):
+        dist = bars_distribution(pv, pb, keep_blank)
+        m = OnlineWakeSleep((16, 8, 1), 1, rates={g: 0.0 for g in GROUPS})
+        vertical = np.r_[np.ones(4), np.zeros(4)]  # units 0-3 the columns, 4-7 the rows; t = 1 means vertical
+        big = 40.0
+        m.p["gen_b3"][:] = np.log(pv / (1 - pv))
+        m.p["gen_w32"][:] = np.where(vertical, big, -big)
+        m.p["gen_b2"][:] = np.log(pb / (1 - pb)) - big * vertical
+        m.p["gen_w21"][:] = 2 * big * np.concatenate([bar_masks()[1], bar_masks()[0]])
+        m.p["gen_b1"][:] = -big
+        kl = exact_measures(m, dist)["kl_data_model_bits"][0]
+        assert kl == pytest.approx(-np.log2(dist.kept_mass), abs=1e-6)
+    assert -np.log2(bars_distribution(0.5, 0.5, True).kept_mass) == pytest.approx(np.log2(16 / 15))
 
 
 def _tiny_machine():
@@ -233,7 +286,7 @@ def test_online_wake_sleep_is_deterministic_keeps_positivity_and_seeds_are_indep
 
 def test_bars_claims_pass_near_the_paper_and_fail_far_from_it():
     dist = bars_distribution()
-    cfg = {"sizes": [16, 8, 1], "examples": 100, "p_vertical": 2 / 3, "p_bar": 0.2}
+    cfg = {"sizes": [16, 8, 1], "examples": 100, "p_vertical": 0.5, "p_bar": 0.5}
 
     def final(kl, pen, acc):
         return {
@@ -268,3 +321,67 @@ def test_em_surface_identities_and_the_local_maximum():
     assert arrays["neg_F"].shape == (41, 41)
     with pytest.raises(ValueError, match="ones must lie"):
         em_surface({"k": 30, "D": 20, "pi": pi, "theta0": 0.5, "steps": 1, "grid": 5})
+
+
+def test_online_step_equals_a_plain_loop_over_units_on_the_same_random_numbers():
+    """Eq. 4 (wake: generative weights, delta rule with the recognition's samples) and eq. 7 (sleep: recognition
+    weights, delta rule on a dream), unit by unit for each seed, against the vectorised steps; a distinct rate per group
+    so that a rate given to the wrong group shows."""
+    n1, n2, n3, S, steps = 4, 3, 2, 2, 3
+    rates = {g: 0.01 * (i + 1) for i, g in enumerate(GROUPS)}
+    m = OnlineWakeSleep((n1, n2, n3), S, rates=rates, positive_gen_w21=True)
+    init_rng = np.random.default_rng(5)
+    for v in m.p.values():
+        v += init_rng.standard_normal(v.shape)
+    np.maximum(m.p["gen_w21"], 0, out=m.p["gen_w21"])
+    P = {g: v.copy() for g, v in m.params().items()}  # biases (S, n), weights (S, n_in, n_out)
+    data = np.array([[1.0, 0, 1, 0], [0, 1, 1, 1], [1, 1, 0, 0]])
+    draw = lambda k, r: r.integers(0, len(data), size=k)  # noqa: E731
+    m.fit(data, steps, np.random.default_rng(9), draw, block=steps)
+    # the same random numbers, in the order fit draws them: all examples of the block, then all uniforms
+    rng = np.random.default_rng(9)
+    idx = draw(steps * S, rng).reshape(steps, S)
+    u = rng.random((steps, S, 1, 2 * (n2 + n3) + n1))[:, :, 0, :]
+    sig = lambda a: 1.0 / (1.0 + np.exp(-a))  # noqa: E731
+    for k in range(steps):
+        for s in range(S):
+            x, uu, it = data[idx[k, s]], list(u[k, s]), None
+            it = iter(uu)
+            g = {name: P[name][s] for name in GROUPS}  # views: updated in place
+            h = np.array([float(next(it) < sig(g["rec_c2"][j] + sum(x[i] * g["rec_w12"][i, j] for i in range(n1))))
+                          for j in range(n2)])  # fmt: skip
+            t = np.array([float(next(it) < sig(g["rec_c3"][k3] + sum(h[j] * g["rec_w23"][j, k3] for j in range(n2))))
+                          for k3 in range(n3)])  # fmt: skip
+            # wake: generative delta rules with the states the recognition net chose (all p's before any update)
+            p_t = [sig(g["gen_b3"][k3]) for k3 in range(n3)]
+            p_h = [sig(g["gen_b2"][j] + sum(t[k3] * g["gen_w32"][k3, j] for k3 in range(n3))) for j in range(n2)]
+            p_x = [sig(g["gen_b1"][i] + sum(h[j] * g["gen_w21"][j, i] for j in range(n2))) for i in range(n1)]
+            for k3 in range(n3):
+                g["gen_b3"][k3] += rates["gen_b3"] * (t[k3] - p_t[k3])
+                for j in range(n2):
+                    g["gen_w32"][k3, j] += rates["gen_w32"] * t[k3] * (h[j] - p_h[j])
+            for j in range(n2):
+                g["gen_b2"][j] += rates["gen_b2"] * (h[j] - p_h[j])
+                for i in range(n1):
+                    g["gen_w21"][j, i] = max(0.0, g["gen_w21"][j, i] + rates["gen_w21"] * h[j] * (x[i] - p_x[i]))
+            for i in range(n1):
+                g["gen_b1"][i] += rates["gen_b1"] * (x[i] - p_x[i])
+            # sleep: a dream top-down from the updated generative net, then the recognition delta rules
+            t = np.array([float(next(it) < sig(g["gen_b3"][k3])) for k3 in range(n3)])
+            h = np.array([float(next(it) < sig(g["gen_b2"][j] + sum(t[k3] * g["gen_w32"][k3, j] for k3 in range(n3))))
+                          for j in range(n2)])  # fmt: skip
+            x = np.array([float(next(it) < sig(g["gen_b1"][i] + sum(h[j] * g["gen_w21"][j, i] for j in range(n2))))
+                          for i in range(n1)])  # fmt: skip
+            q_h = [sig(g["rec_c2"][j] + sum(x[i] * g["rec_w12"][i, j] for i in range(n1))) for j in range(n2)]
+            q_t = [sig(g["rec_c3"][k3] + sum(h[j] * g["rec_w23"][j, k3] for j in range(n2))) for k3 in range(n3)]
+            for j in range(n2):
+                g["rec_c2"][j] += rates["rec_c2"] * (h[j] - q_h[j])
+                for i in range(n1):
+                    g["rec_w12"][i, j] += rates["rec_w12"] * x[i] * (h[j] - q_h[j])
+            for k3 in range(n3):
+                g["rec_c3"][k3] += rates["rec_c3"] * (t[k3] - q_t[k3])
+                for j in range(n2):
+                    g["rec_w23"][j, k3] += rates["rec_w23"] * h[j] * (t[k3] - q_t[k3])
+    got = m.params()
+    for name in GROUPS:
+        np.testing.assert_allclose(got[name], P[name], rtol=0, atol=1e-12, err_msg=name)
