@@ -459,7 +459,7 @@ def run_scale(docs: dict[str, dict], profile: str) -> str:
     """What this run trained on, next to what the paper did (in every claim's detail)."""
     ft = docs["finetune"]
     return (
-        f"profile {profile}: {ft['n_train']} training images ({ft['n_validation']} of the training set held out"
+        f"this run: {ft['n_train']} training images ({ft['n_validation']} of the training set held out"
         f" for validation), {ft['n_test']} test images, net {net_name(ft['sizes'])}, RBM pretraining"
         f" {docs['pretrain']['epochs']} epoch(s) per layer, fine-tuning by {ft['optimizer']}, {ft['selection']} (the"
         f" paper: {HS2006_N_TRAIN} / {HS2006_N_TEST} images, {HS2006_PRETRAIN_EPOCHS} CD-1 epochs per layer,"
@@ -512,8 +512,8 @@ def chapter_claims(docs: dict[str, dict], profile: str) -> list[dict]:
                 + (
                     ""
                     if full_scale
-                    else f" The paper's number is for all {HS2006_N_TRAIN} training images and the full budget: the"
-                    " quick profile measures it but cannot test it."
+                    else f" The paper's number is for all {HS2006_N_TRAIN} training images and the full budget: this"
+                    f" run, with {ft['n_train']} training images, measures it but cannot test it."
                 )
             ),
             applies=full_scale,
@@ -583,7 +583,8 @@ def summary_rows(docs: dict[str, dict], profile: str) -> list[dict]:
             "how_trained": "greedy CD-1 RBM stack, unrolled, fine-tuned by backprop on cross-entropy, epochs chosen"
             " on a validation split",
             "key_result": f"MNIST test squared error {ours['deep']:.2f} vs PCA-{docs['pca']['n_components']}'s"
-            f" {ours['pca']:.2f} and random init's {ours['random']:.2f} ({profile} profile; paper:"
+            f" {ours['pca']:.2f} and random init's {ours['random']:.2f} ({docs['finetune']['n_train']} training"
+            f" images; paper:"
             f" {PAPER['deep']:.2f} vs {PAPER['pca']:.2f})",
         }
     ]
