@@ -240,11 +240,9 @@ def test_a_claim_that_this_profile_cannot_test_is_neither_pass_nor_fail():
     from aevq.claims import verdict
 
     row = claim("paper's number", 12.3, "<=", 3.0, "paper", applies=False)
-    assert row["passed"] is None and verdict(row) == "tested at full scale only" and row["measured"] == 12.3
+    assert row["passed"] is None and verdict(row) == "full profile only" and row["measured"] == 12.3
     html = claims_table([row, claim("x", 0.5, "<", 1.0, "math")])
-    assert (
-        "1 hold" in html and "1 cannot be tested" in html and "tested at full scale only" in html and "FAIL" not in html
-    )
+    assert "1 hold" in html and "1 cannot be tested" in html and "full profile only" in html and "FAIL" not in html
     assert gather({"m": {"claims": [{"a": 1}]}}) == [{"metrics": "m", "a": 1}]
 
 

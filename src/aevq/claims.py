@@ -32,7 +32,7 @@ def claim(
     *,
     detail: str = "",
     applies: bool = True,
-    not_applicable: str = "tested at full scale only",
+    not_applicable: str = "full profile only",
     kind: str | None = None,
     basis: str | None = None,
     uncertainty: float | None = None,

@@ -517,6 +517,7 @@ def chapter_claims(docs: dict[str, dict], profile: str) -> list[dict]:
                 )
             ),
             applies=full_scale,
+            not_applicable="tested at full scale only",
             kind="empirical",
             basis="paper",
         ),
