@@ -552,15 +552,14 @@ def chapter_claims(docs: dict[str, dict], profile: str) -> list[dict]:
             detail=(
                 f"pretrained {ours['deep']:.3f} vs random init {ours['random']:.3f}: difference {pretrain_gain:.3f} ±"
                 f" {pretrain_half:.3f} (95%, standard errors over the test images); random init is PyTorch's default"
-                " U(+-1/sqrt(fan_in)) and Adam, not the paper's small-weight random init + conjugate gradients. "
-                + scale
+                " U(±1/√fan_in) and Adam, not the paper's small-weight random init + conjugate gradients. " + scale
             ),
             kind="empirical",
             basis="lecture",
             uncertainty=pretrain_half,
         ),
         claim(
-            "An RBM's p(h|v) factorizes into a product of sigmoids: exact enumeration over all 2^n_h hidden states"
+            "An RBM's p(h|v) factorizes into a product of sigmoids: exact enumeration over all 2^(n_h) hidden states"
             " agrees to 1e-10",
             chk["max_abs_error_p_h_given_v"],
             "<",

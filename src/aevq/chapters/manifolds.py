@@ -374,7 +374,7 @@ def swissroll_claims(measures: dict, k: int) -> list[dict]:
             basis="lecture",
         ),
         claim(
-            f"PCA does not recover the roll's coordinate t: |Spearman(first PC, t)| <= {RECOVERS_T}",
+            f"PCA does not recover the roll's coordinate t: |Spearman(first PC, t)| ≤ {RECOVERS_T}",
             q["PCA"]["spearman_first"],
             "<=",
             RECOVERS_T,
