@@ -393,10 +393,10 @@ def _status(docs, profile="quick"):
 def test_chapter_claims_pass_and_fail():
     not_comparable = _status(_chapter_docs())[2]
     assert not_comparable.startswith("not comparable:")  # logistic PCA: a row, never a pass or a failure
-    assert _status(_chapter_docs()) == ["pass", "full profile only", not_comparable, "pass", "pass"]
+    assert _status(_chapter_docs()) == ["pass", "tested at full scale only", not_comparable, "pass", "pass"]
     assert _status(_chapter_docs(deep=14.0, random=20.0)) == [
         "FAIL",
-        "full profile only",
+        "tested at full scale only",
         not_comparable,
         "pass",
         "pass",

@@ -258,8 +258,8 @@ def test_fit_claims_pass_on_a_good_fit_and_each_fails_when_its_measure_is_off(fi
     rows = fit_claims(metrics, post, lam, profile="quick")
     assert [r["status"] for r in rows] == ["pass"] * 4
     assert (
-        "(quick profile: N=400)" in rows[0]["detail"]
-        and "quick" not in fit_claims(metrics, post, lam, profile="full")[0]["detail"]
+        "(fitted on N = 400 training images)" in rows[0]["detail"]
+        and "fitted on N" not in fit_claims(metrics, post, lam, profile="full")[0]["detail"]
     )
     assert [r["threshold"] for r in rows] == [1e-6, 0.1, 1e-8, 1e-8]
     breaks = [
@@ -276,7 +276,7 @@ def test_fit_claims_pass_on_a_good_fit_and_each_fails_when_its_measure_is_off(fi
         statuses = [r["status"] for r in fit_claims(metrics, {**post, key: 1e-6}, lam, profile="quick")]
         assert statuses == ["pass"] * 3 + ["FAIL"], key
     (summary,) = fit_summary_rows(metrics, post)
-    assert summary["latent"] == "z in R^3, N(0, I)" and "N=400" in summary["key_result"]
+    assert summary["latent"] == "z ∈ ℝ^3, N(0, I)" and "N=400" in summary["key_result"]
 
 
 # --- the cost benchmark ---------------------------------------------------------------------------------------------

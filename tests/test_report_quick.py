@@ -101,7 +101,6 @@ def test_no_reader_facing_text_holds_a_results_path_a_config_key_or_a_model_id(p
     assert not internal_detail(prose)
 
 
-@pytest.mark.xfail(reason="claim texts and table contents are reworded with the content branch", strict=False)
 def test_no_claim_row_or_table_cell_holds_a_results_path_a_config_key_or_a_model_id(page):
     shown = without_provenance(page)
     tables = re.findall(r"<table.*?</table>", shown[shown.index("</section>") :], flags=re.S)

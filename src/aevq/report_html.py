@@ -99,7 +99,7 @@ an <i>empirical claim</i> could have come out otherwise.</p>
 <section id="coverage">
 <h2>Lecture coverage: every slide, and where it is rebuilt</h2>
 <p>{{ coverage.sentence }}</p>
-<table><tr><th>slide or figure of the lecture</th><th>lecture</th><th>rebuilt in</th></tr>
+<table><tr><th>slide or figure of the lecture</th><th>section</th><th>rebuilt in</th></tr>
 {%- for e in coverage.entries %}
 <tr><td>{{ e.slide }}</td><td>{{ e.lecture }}</td><td>{% if e.links %}{% for l in e.links %}<a href="#{{ l.anchor }}">{{ l.label }}</a>{% if not loop.last %}, {% endif %}{% endfor %}{% else %}<i>not measured:</i> {{ e.reason }}{% endif %}</td></tr>
 {%- endfor %}

@@ -267,11 +267,11 @@ def comparison_claims(summary: dict, sizes, budget: int, tops, main: dict) -> li
     gap, prob = main["kl_qp_bits"], main["prob"]
     rows.append(
         claim(
-            "F >= -log p(x) on every distinct shift pattern (the free energy is an upper bound; exact enumeration)",
+            "F ≥ −log p(x) on every distinct shift pattern (the free energy is an upper bound; exact enumeration)",
             float(main["min_gap_all_bits"]),
             ">=",
             -1e-9,
-            "log p(x) = -F + KL(Q||P) with KL >= 0 (lecture §3.4, Dayan et al. 1995 eq. 5); 1e-9 bits allows float"
+            "log p(x) = −F + KL(Q ‖ P) with KL ≥ 0 (lecture §3.4, Dayan et al. 1995 eq. 5); 1e-9 bits allows float"
             " rounding only",
             detail=f"min over the 508 patterns of F + log p(x), first seed of each of the {main['n_settings']}"
             f" learner x top-size settings (float64): {main['min_gap_all_bits']:.3g} bits",
@@ -281,12 +281,12 @@ def comparison_claims(summary: dict, sizes, budget: int, tops, main: dict) -> li
     )
     rows.append(
         claim(
-            "The mean gap F + log p(x) = KL(Q||P) is strictly positive at the end of wake-sleep training (a factorial"
+            "The mean gap F + log p(x) = KL(Q ‖ P) is strictly positive at the end of wake-sleep training (a factorial"
             " Q cannot represent the explaining-away of the true posterior)",
             float(prob @ gap),
             ">",
             0.0,
-            "lecture §3.4 'Factorial Q and explaining-away': min_phi KL(q||p) > 0 => F > -log p(x)",
+            "lecture §3.4 'Factorial Q and explaining-away': min_phi KL(q ‖ p) > 0 ⇒ F > −log p(x)",
             detail=f"{setting_name('wake_sleep', 1, sizes)}, first seed: p_data-weighted mean gap {prob @ gap:.4f}"
             f" bits/pattern (min {gap.min():.3g}, max {gap.max():.3g}) after {budget} patterns",
             kind="empirical",
@@ -296,7 +296,7 @@ def comparison_claims(summary: dict, sizes, budget: int, tops, main: dict) -> li
     ws1 = summary["wake_sleep"][1]
     rows.append(
         claim(
-            "KL(p_data || p_model) falls substantially during wake-sleep training (end below half of start; median"
+            "KL(p_data ‖ p_model) falls substantially during wake-sleep training (end below half of start; median"
             " over seeds)",
             ws1["kl_fall_ratio_median"],
             "<",
@@ -318,7 +318,7 @@ def comparison_claims(summary: dict, sizes, budget: int, tops, main: dict) -> li
                 "Sigmoid imaging model on the shifter gets caught in local minima —"
                 f" {setting_name(learner, n_top, sizes)}: the top layer codes the shift direction in fewer than half"
                 f" of {s['n_seeds']} seeds (recognition"
-                f" accuracy >= {CODES_DIRECTION} on the patterns whose direction is determined)",
+                f" accuracy ≥ {CODES_DIRECTION} on the patterns whose direction is determined)",
                 s["share_codes_direction"],
                 "<",
                 0.5,
@@ -336,13 +336,13 @@ def comparison_claims(summary: dict, sizes, budget: int, tops, main: dict) -> li
         ml, ws = summary["exact_ml"][n_top], summary["wake_sleep"][n_top]
         rows.append(
             claim(
-                f"Exact maximum likelihood reaches a lower KL(p_data || p_model) than wake-sleep at equal budget"
+                f"Exact maximum likelihood reaches a lower KL(p_data ‖ p_model) than wake-sleep at equal budget"
                 f" ({n_top} top unit{'s' if n_top > 1 else ''}; ratio of the medians over seeds)",
                 ml["kl_bits_median"] / ws["kl_bits_median"],
                 "<",
                 1.0,
                 "mathematics: exact ML follows the gradient of log p(x) itself; wake-sleep's generative update uses"
-                " one sample of Q and its recognition update minimizes KL(P||Q) on dreams, neither of which is a"
+                " one sample of Q and its recognition update minimizes KL(P ‖ Q) on dreams, neither of which is a"
                 " gradient of log p(x)",
                 detail=f"{budget} patterns each, the same stream and initial weights: exact ML median"
                 f" {ml['kl_bits_median']:.3f} bits ({ml['kl_bits_min']:.3f}-{ml['kl_bits_max']:.3f}), wake-sleep"

@@ -110,7 +110,7 @@ def summarise(cfg: dict, dist, history: list[dict], final: dict, train_s: float)
     tol = 0.15
     rows = [
         claim(
-            "Wake-sleep on the 4x4 bars (16-8-1, online): median final KL(p_data || p_model) over seeds <= 0.15 bits",
+            "Wake-sleep on the 4x4 bars (16-8-1, online): median final KL(p_data ‖ p_model) over seeds ≤ 0.15 bits",
             float(np.median(kl)),
             "<=",
             tol,
@@ -122,7 +122,7 @@ def summarise(cfg: dict, dist, history: list[dict], final: dict, train_s: float)
             basis="paper",
         ),
         claim(
-            "Wake-sleep on the 4x4 bars: the penalty KL(Q || P), mean under p_data, median over seeds <= 0.15 bits",
+            "Wake-sleep on the 4x4 bars: the penalty KL(Q ‖ P), mean under p_data, median over seeds ≤ 0.15 bits",
             float(np.median(pen)),
             "<=",
             tol,

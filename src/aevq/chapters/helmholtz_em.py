@@ -89,7 +89,7 @@ def em_surface(cfg: dict) -> tuple[dict, dict]:
             float(e_gap),
             "<=",
             1e-12,
-            "Dayan et al. 1995 Fig 2 caption / eq. 5: KL(Q || P) = 0 at Q = P; 1e-12 nats allows float rounding only",
+            "Dayan et al. 1995 Fig 2 caption / eq. 5: KL(Q ‖ P) = 0 at Q = P; 1e-12 nats allows float rounding only",
             detail=f"largest |-F - log p(d | theta)| over {cfg['steps']} E-steps",
             kind="identity",
             basis="mathematics",

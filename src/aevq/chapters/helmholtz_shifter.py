@@ -189,7 +189,7 @@ def summarise(cfg: dict, runs: list[dict], dist, control: dict) -> dict:
             " gradient algorithm' and called hard to find",
             detail=f"{len(found)} of {n} seeds ({share:.0%}) after {cfg['line_searches']} conjugate-gradient line"
             f" searches each; tuned = each unit, read at the cut of its probability that best separates the"
-            f" directions, right on >= {SHIFT_TUNED:.0%} of the patterns whose direction is determined, the two"
+            f" directions, right on ≥ {SHIFT_TUNED:.0%} of the patterns whose direction is determined, the two"
             f" coding opposite directions. Read as on/off (probability > 1/2) instead: {len(found_on)} of {n}."
             f" Free energy of the learned machines: median"
             f" {np.median(free):.2f} bits; the Fig 4 structure built by hand, recognition fitted:"

@@ -270,7 +270,7 @@ def scale_note(profile: str, epochs: int, n_train: int) -> str:
     if profile != "quick":
         return ""
     return (
-        f" Quick profile: the judged models get {epochs} epochs on {n_train} images with a half-width"
+        f" At this run's scale the judged models get {epochs} epochs on {n_train} images with a half-width"
         " net, so absolute numbers are far from the paper's scale; read the contrast between models, not the"
         " absolute values."
     )
@@ -403,8 +403,8 @@ def bound_claims(bounds: dict, eval_batch: int, n_images: int) -> list[dict]:
     """For every VAE with an IWAE estimate: ELBO <= IWAE bound on every test batch (Jensen: log E w >= E log w)."""
     return [
         claim(
-            f"{name}: ELBO <= importance-weighted estimate of log p(x) (k = {row['iwae_k']}) for every"
-            " test batch (smallest batch-mean gap IWAE - ELBO)",
+            f"VAE, d = {name.partition('_d')[2]}: ELBO ≤ importance-weighted estimate of log p(x)"
+            f" (k = {row['iwae_k']}) for every test batch (smallest batch-mean gap IWAE − ELBO)",
             row["min_batch_gap"],
             ">=",
             0.0,

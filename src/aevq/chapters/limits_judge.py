@@ -56,7 +56,7 @@ def judge_claims(accuracy: float, cfg: dict, n_train: int, n_test: int) -> list[
                 f"{cfg['arch'].upper()} judge ({describe_judge(cfg)}), trained {cfg['epochs']} epoch(s) on"
                 f" {n_train} training images, accuracy on {n_test} test images. The judge is a measuring instrument,"
                 " not a model under study, so it is trained on all training images in every profile (as another"
-                " chapter's PCA-30 reference), while the models it judges see data.n_train images."
+                " chapter's PCA-30 reference), while the models it judges see only the training images this run uses."
                 + (
                     ""
                     if accuracy >= JUDGE_MIN_ACCURACY

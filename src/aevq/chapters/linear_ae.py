@@ -223,7 +223,7 @@ def training_summary_row(m: dict) -> dict:
         "how_trained": f"gradient descent from random init ({m['train']['steps']} full-batch steps)",
         "key_result": (
             f"largest angle to the PCA subspace {m['final_angle_deg']:.3g}°, loss {m['loss_gap_rel']:.2g} (relative)"
-            f" above the PCA floor sum_(j>d) lambda_j = {m['loss_floor']:.4g}"
+            f" above the PCA floor (the sum of the eigenvalues λⱼ beyond d) = {m['loss_floor']:.4g}"
         ),
     }
 
@@ -235,23 +235,24 @@ def training_claims(m: dict, *, profile: str, nll_sigma2, bernoulli_clip: float)
     ``m``: :func:`measure_trained_model`'s dict plus ``d``, ``n_train``, ``n_test`` and ``train`` (its ``steps``)."""
     d, star, raw = m["d"], m["projection_p_star"], m["projection_raw_WdWe"]
     on_data = m["trained_product_vs_pca_on_data"]
-    where = f"{m['n_train']} training images, {m['train']['steps']} full-batch steps (profile {profile})"
+    where = f"{m['n_train']} training images, {m['train']['steps']} full-batch steps"
     gauss_spread = max(r["spread_rel"] for r in m["nll_constants"] if r["likelihood"] == "Gaussian")
     (bernoulli,) = (r for r in m["nll_constants"] if r["likelihood"] == "Bernoulli")
     return [
         claim(
             f"A linear AE (d = {d}) trained by gradient descent from random init converges to the PCA"
-            " subspace: largest principal angle between col(W_d) and the top-d eigenvectors of Sigma_x",
+            " subspace: largest principal angle between the column space of W_d and the top-d eigenvectors of Σₓ",
             m["final_angle_deg"],
             "<",
             ANGLE_DEG_MAX,
             BASELINE + " (at 1 degree the two subspaces' projectors differ by at most sin 1° = 0.017 in operator norm)",
-            detail=f"degrees; {where}; eigengap lambda_d - lambda_(d+1) = {m['eigengap_d']:.3g}",
+            detail=f"degrees; {where}; eigengap λ_d − λ_(d+1) = {m['eigengap_d']:.3g}",
             kind="empirical",
             basis="mathematics",
         ),
         claim(
-            "The trained loss reaches the closed-form minimum sum_{j>d} lambda_j: |L - floor| / floor",
+            "The trained loss reaches the closed-form minimum, the sum of the eigenvalues λⱼ beyond d:"
+            " |L − floor| / floor",
             m["loss_gap_rel"],
             "<",
             LOSS_GAP_REL_MAX,
@@ -262,30 +263,31 @@ def training_claims(m: dict, *, profile: str, nll_sigma2, bernoulli_clip: float)
         ),
         claim(
             "The trained product W_d W_e itself (not only the formula P*) projects the training images onto the"
-            " PCA subspace: ||(W_d W_e - U_{1:d} U_{1:d}^T) X||_F / ||X||_F on the centred training images X",
+            " PCA subspace: ‖(W_d W_e − U_d U_dᵀ) X‖_F / ‖X‖_F on the centred training images X (U_d: the top-d"
+            " eigenvectors)",
             on_data["rel_to_data"],
             "<",
             math.sin(math.radians(ANGLE_DEG_MAX)),
             BASELINE + "; bound sin 1° = 0.017, the largest operator-norm distance of two orthogonal projections"
             " whose subspaces are 1° apart",
-            detail=f"relative to ||U U^T X||_F: {on_data['rel_to_projection']:.3g}; {where}. On blank pixels"
+            detail=f"relative to ‖U Uᵀ X‖_F: {on_data['rel_to_projection']:.3g}; {where}. On blank pixels"
             " (outside the data's span) W_d W_e keeps its random start, which the images never see",
             kind="empirical",
             basis="mathematics",
         ),
         claim(
-            "P* = W_d (W_d^T W_d)^{-1} W_d^T at the trained optimum is symmetric: ||P* - P*^T||_F / ||P*||_F",
+            "P* = W_d (W_dᵀ W_d)⁻¹ W_dᵀ at the trained optimum is symmetric: ‖P* − P*ᵀ‖_F / ‖P*‖_F",
             star["symmetry"],
             "<",
             PROJECTION_ERROR_MAX,
             "lecture §3.1 (symmetric idempotent = orthogonal projection)",
             detail=f"trace {star['trace']:.6g} (= d); the raw GD product W_d W_e has"
-            f" {raw['symmetry']:.3g}: GD never moves W_e in the null space of Sigma_x (blank pixels)",
+            f" {raw['symmetry']:.3g}: GD never moves W_e in the null space of Σₓ (blank pixels)",
             kind="identity",
             basis="mathematics",
         ),
         claim(
-            "P* at the trained optimum is idempotent: ||P*^2 - P*||_F / ||P*||_F",
+            "P* at the trained optimum is idempotent: ‖P*² − P*‖_F / ‖P*‖_F",
             star["idempotence"],
             "<",
             PROJECTION_ERROR_MAX,
@@ -295,7 +297,7 @@ def training_claims(m: dict, *, profile: str, nll_sigma2, bernoulli_clip: float)
             basis="mathematics",
         ),
         claim(
-            "Latent ambiguity: (W_d R, R^T W_e) with a random orthogonal R leaves the loss unchanged"
+            "Latent ambiguity: (W_d R, Rᵀ W_e) with a random orthogonal R leaves the loss unchanged"
             " (relative difference)",
             m["rotation_loss_rel_diff"],
             "<",
@@ -307,23 +309,23 @@ def training_claims(m: dict, *, profile: str, nll_sigma2, bernoulli_clip: float)
             basis="mathematics",
         ),
         claim(
-            "MSE is the Gaussian NLL: -log N(x; x_hat, sigma^2 I) - ||x - x_hat||^2 / (2 sigma^2) is the same"
-            " constant for every reconstruction (max - min, relative to (D/2) log(2 pi sigma^2))",
+            "MSE is the Gaussian NLL: −log N(x; x̂, σ² I) − ‖x − x̂‖² / (2σ²) is the same"
+            " constant for every reconstruction (max − min, relative to (D/2) log(2πσ²))",
             gauss_spread,
             "<",
             ROUNDING_REL_MAX,
             NLL_SOURCE,
-            detail=f"worst over sigma^2 in {list(nll_sigma2)}, {m['n_test']} test reconstructions",
+            detail=f"worst over σ² in {list(nll_sigma2)}, {m['n_test']} test reconstructions",
             kind="identity",
             basis="mathematics",
         ),
         claim(
-            "BCE is the Bernoulli NLL: -log p(x | pi_hat) - BCE = 0 for binary x (max |difference| / mean BCE)",
+            "BCE is the Bernoulli NLL: −log p(x | π̂) − BCE = 0 for binary x (max |difference| / mean BCE)",
             bernoulli["max_abs_minus_theory_rel"],
             "<",
             ROUNDING_REL_MAX,
             NLL_SOURCE,
-            detail=f"x binarized at 0.5, pi_hat = clip(x_hat, {bernoulli_clip}, 1 - {bernoulli_clip})",
+            detail=f"x binarized at 0.5, π̂ = clip(x̂, {bernoulli_clip}, 1 − {bernoulli_clip})",
             kind="identity",
             basis="mathematics",
         ),
@@ -440,9 +442,9 @@ def closed_form_claims(census_example: dict, pca30: dict) -> list[dict]:
     reference, err = HS2006_TEST_ERROR["pca"], pca30["error_per_image"]
     return [
         claim(
-            f"Baldi-Hornik Hessian census (D = {census_example['D']}, d = {census_example['d']}, Sigma_x eigenvalues"
+            f"Baldi-Hornik Hessian census (D = {census_example['D']}, d = {census_example['d']}, Σₓ eigenvalues"
             f" {census_example['eigenvalues']}): the top-d J is the only minimum, every other critical point"
-            " P = U_J U_J^T is a saddle",
+            " P = U_J U_Jᵀ is a saddle",
             bool(census_is_baldi_hornik(rows)),
             "==",
             True,
@@ -450,20 +452,21 @@ def closed_form_claims(census_example: dict, pca30: dict) -> list[dict]:
             detail=f"{n_min} minimum, {len(rows) - n_min} saddles of {len(rows)} critical"
             " points; negative Hessian eigenvalues per J: "
             + ", ".join(f"{r['J']}: {r['n_negative']}" for r in rows)
-            + f"; each has exactly d^2 = {census_example['d'] ** 2} zero eigenvalues (GL(d) invariance)",
+            + f"; each has exactly d² = {census_example['d'] ** 2} zero eigenvalues (GL(d) invariance)",
             kind="identity",
             basis="mathematics",
         ),
         claim(
             f"PCA with {pca30['components']} components: average squared reconstruction error per MNIST test"
-            f" image = {reference} ± {HS2006_PCA30_TOLERANCE} (|measured - {reference}|)",
+            f" image = {reference} ± {HS2006_PCA30_TOLERANCE} (|measured − {reference}|)",
             abs(err - reference),
             "<=",
             HS2006_PCA30_TOLERANCE,
             HS2006,
             detail=f"measured {err:.4f}; PCA fitted on all {HS2006_N_TRAIN} training images and evaluated on all"
-            f" {HS2006_N_TEST} test images in every profile (a closed form, so data.n_train is ignored for this"
-            " number); pixels /255, squared error summed over 784 pixels, averaged over test images",
+            f" {HS2006_N_TEST} test images in every profile (a closed form, so the number of training images a"
+            " run uses does not change this number); pixels /255, squared error summed over 784 pixels, averaged"
+            " over test images",
             kind="empirical",
             basis="paper",
         ),

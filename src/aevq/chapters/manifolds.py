@@ -303,13 +303,12 @@ def circle_claims(measures: dict) -> list[dict]:
     cov, se, n, fvu = measures["covariance"], measures["covariance_se"], measures["n"], measures["fvu"]
     return [
         claim(
-            "The circle x = (cos t, sin t), t ~ U[0, 2pi), has covariance 1/2 I: no preferred direction"
-            " (max |C - 1/2 I| below 4 standard errors)",
+            "The circle x = (cos t, sin t), t ~ U[0, 2π), has covariance ½ I: no preferred direction"
+            " (max |C − ½ I| below 4 standard errors)",
             measures["covariance_max_abs_deviation"],
             "<",
             N_SE * se,
-            "mathematics: E[cos^2 t] = E[sin^2 t] = 1/2, E[cos t sin t] = 0; each entry's standard error is"
-            " sqrt(1/(8N))",
+            "mathematics: E[cos² t] = E[sin² t] = ½, E[cos t sin t] = 0; each entry's standard error is √(1/(8N))",
             detail=f"N = {n}; SE = {se:.4f}; C = [[{cov[0, 0]:.4f}, {cov[0, 1]:.4f}], [., {cov[1, 1]:.4f}]]",
             kind="empirical",
             basis="mathematics",
@@ -345,7 +344,7 @@ def swissroll_claims(measures: dict, k: int) -> list[dict]:
             "<",
             TENENBAUM2000_ISOMAP_RV_D2_MAX,
             TENENBAUM2000,
-            detail=f"1 - R^2(D_G, D_Y), our Isomap (classical MDS on D_G); scikit-learn's Isomap:"
+            detail=f"1 − R²(D_G, D_Y), our Isomap (classical MDS on D_G); scikit-learn's Isomap:"
             f" {q[ISO_SKLEARN]['residual_variance_d2']:.4f}",
             kind="empirical",
             basis="paper",
@@ -357,7 +356,7 @@ def swissroll_claims(measures: dict, k: int) -> list[dict]:
             ">",
             TENENBAUM2000_PCA_RV_D2_MIN,
             TENENBAUM2000,
-            detail=f"1 - R^2(D_X, D_Y) as in the paper's Fig. 2 (classical MDS on D_X gives the same:"
+            detail=f"1 − R²(D_X, D_Y) as in the paper's Fig. 2 (classical MDS on D_X gives the same:"
             f" {curves['mds'][1]:.4f}); against the graph distances D_G PCA's is"
             f" {curves['pca_vs_geodesic'][1]:.3f}",
             kind="empirical",
@@ -375,7 +374,7 @@ def swissroll_claims(measures: dict, k: int) -> list[dict]:
             basis="lecture",
         ),
         claim(
-            f"PCA does not recover the roll's coordinate t: |Spearman(first PC, t)| <= {RECOVERS_T}",
+            f"PCA does not recover the roll's coordinate t: |Spearman(first PC, t)| ≤ {RECOVERS_T}",
             q["PCA"]["spearman_first"],
             "<=",
             RECOVERS_T,
@@ -400,7 +399,7 @@ def summary_rows(measures: dict, circle_fvu: dict) -> list[dict]:
             "latent": "2",
             "how_trained": "closed form: K = 7 neighbour graph, shortest paths, classical MDS / SVD",
             "key_result": (
-                f"residual variance of the distances, 1 - R^2, at d = 2 (Tenenbaum et al.'s measure): Isomap"
+                f"residual variance of the distances, 1 − R², at d = 2 (Tenenbaum et al.'s measure): Isomap"
                 f" {iso2:.4f} vs PCA {pca2:.3f}; |Spearman(coord 1, t)| Isomap {rho_iso:.3f} vs PCA {rho_pca:.3f}"
             ),
         },

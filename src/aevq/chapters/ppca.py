@@ -130,23 +130,23 @@ def posterior_check(model: PPCA, X_query: np.ndarray, *, n_mc: int, chunk: int, 
     mc_cov_z = np.abs(mc["cov"] - post_cov) / mc["cov_se"]
     rows = [
         {
-            "quantity": "posterior mean M^-1 W^T (x - mu)",
-            "compared with": "joint-Gaussian conditional W^T C^-1 (x - mu)",
+            "quantity": "posterior mean M⁻¹ Wᵀ(x − μ)",
+            "compared with": "joint-Gaussian conditional Wᵀ C⁻¹ (x − μ)",
             "max abs error": float(np.max(np.abs(post_mean - ref_mean))),
             "max relative error": mean_err,
             "typical standard error": None,
             "max |error| / SE": None,
         },
         {
-            "quantity": "posterior covariance sigma^2 M^-1",
-            "compared with": "joint-Gaussian conditional I - W^T C^-1 W",
+            "quantity": "posterior covariance σ² M⁻¹",
+            "compared with": "joint-Gaussian conditional I − Wᵀ C⁻¹ W",
             "max abs error": float(np.max(np.abs(post_cov - ref_cov))),
             "max relative error": cov_err,
             "typical standard error": None,
             "max |error| / SE": None,
         },
         {
-            "quantity": "posterior mean M^-1 W^T (x - mu)",
+            "quantity": "posterior mean M⁻¹ Wᵀ(x − μ)",
             "compared with": f"Monte Carlo: OLS of z on x over {mc['dof'] + D + 1} joint draws",
             "max abs error": float(np.max(np.abs(mc["mean"] - post_mean))),
             "max relative error": max_relative_error(mc["mean"], post_mean),
@@ -154,7 +154,7 @@ def posterior_check(model: PPCA, X_query: np.ndarray, *, n_mc: int, chunk: int, 
             "max |error| / SE": float(np.max(mc_mean_z)),
         },
         {
-            "quantity": "posterior covariance sigma^2 M^-1",
+            "quantity": "posterior covariance σ² M⁻¹",
             "compared with": "Monte Carlo: residual covariance of that regression",
             "max abs error": float(np.max(np.abs(mc["cov"] - post_cov))),
             "max relative error": max_relative_error(mc["cov"], post_cov),
@@ -257,7 +257,7 @@ def fit_claims(metrics: dict, posterior: dict, eigenvalues: np.ndarray, *, profi
     n, D, q = metrics["n_train"], metrics["D"], metrics["q"]
     cf, em, sk = metrics["closed_form"], metrics["em"], metrics["sklearn"]
     lam = eigenvalues
-    quick_note = "" if profile == "full" else f" (quick profile: N={n})"
+    quick_note = "" if profile == "full" else f" (fitted on N = {n} training images)"
     mean_err, cov_err = posterior["mean_relative_error"], posterior["cov_relative_error"]
     return [
         claim(
@@ -269,7 +269,7 @@ def fit_claims(metrics: dict, posterior: dict, eigenvalues: np.ndarray, *, profi
             detail=(
                 f"MNIST N={n}, D={D}, q={q}; mean log-lik per image: closed form {cf['mean_log_likelihood']:.10g}, EM"
                 f" {em['mean_log_likelihood']:.10g} after {em['n_iter']} iterations from a random W (stop: Aitken's"
-                f" estimate of the log-likelihood still to gain < {em['tol']:g} x |log-lik|); the cost of a step"
+                f" estimate of the log-likelihood still to gain < {em['tol']:g} × |log-lik|); the cost of a step"
                 f" against its 4NDq FLOPs and the job's float64 matmul is in the timing record{quick_note}"
             ),
             kind="identity",
@@ -280,10 +280,11 @@ def fit_claims(metrics: dict, posterior: dict, eigenvalues: np.ndarray, *, profi
             em["largest_angle_deg"],
             "<",
             0.1,
-            "W_ML = U_q (Lambda_q - sigma^2 I)^{1/2} R: only the subspace is identified",
+            "W_ML = U_q (Λ_q − σ² I)^½ R: only the subspace is identified",
             detail=(
                 f"largest principal angle between span(W_EM) and span(U_q) after {em['n_iter']} EM iterations;"
-                f" (lambda_q/lambda_q+1 = {lam[q - 1] / lam[q]:.4f}); per-iteration angles are in the npz"
+                f" (λ_q / λ_(q+1) = {lam[q - 1] / lam[q]:.4f}); per-iteration angles are drawn in the EM"
+                " convergence figure"
                 f"{quick_note}"
             ),
             kind="identity",
@@ -298,25 +299,25 @@ def fit_claims(metrics: dict, posterior: dict, eigenvalues: np.ndarray, *, profi
             "scikit-learn PCA.score implements Tipping & Bishop (1999) eq. (4)",
             detail=(
                 "same definition: scikit-learn's explained_variance_ and noise_variance_ divide by N-1, so our"
-                " closed form is fitted with S = Y^T Y/(N-1) (ddof=1), then both evaluate the mean log-lik of"
+                " closed form is fitted with S = Yᵀ Y / (N − 1) (ddof=1), then both evaluate the mean log-lik of"
                 f" the N={n} training images (mean subtracted with 1/N). PCA(svd_solver='full'). ours"
                 f" {sk['ours_ddof1']:.12g}, sklearn {sk['pca_score']:.12g}; with the ML S (1/N) instead the gap"
-                f" would be {sk['relative_difference_ddof0']:.2e}; sigma^2 vs noise_variance_ rel. diff."
+                f" would be {sk['relative_difference_ddof0']:.2e}; σ² vs noise_variance_ rel. diff."
                 f" {sk['sigma2_relative_difference']:.1e}"
             ),
             kind="identity",
             basis="mathematics",
         ),
         claim(
-            "The posterior formula N(M^-1 W^T (x - mu), sigma^2 M^-1) matches the joint-Gaussian conditional to 1e-8",
+            "The posterior formula N(M⁻¹ Wᵀ(x − μ), σ² M⁻¹) matches the joint-Gaussian conditional to 1e-8",
             max(mean_err, cov_err),
             "<",
             1e-8,
             "lecture §3.2 (completing the square) vs Gaussian conditioning of (z, x)",
             detail=(
                 f"max-norm error relative to the max-norm of the conditional, over {posterior['n_checked']} numbers"
-                f" ({posterior['n_points']} test images' means and the q x q covariance): mean {mean_err:.1e},"
-                f" covariance {cov_err:.1e}; the conditional uses a Cholesky solve with the 784 x 784 C. Monte Carlo"
+                f" ({posterior['n_points']} test images' means and the q × q covariance): mean {mean_err:.1e},"
+                f" covariance {cov_err:.1e}; the conditional uses a Cholesky solve with the 784 × 784 C. Monte Carlo"
                 f" ({posterior['n_mc']} joint draws): max |error|/SE mean {posterior['mc_mean_max_z']:.2f},"
                 f" covariance {posterior['mc_cov_max_z']:.2f}"
             ),
@@ -333,11 +334,11 @@ def fit_summary_rows(metrics: dict, posterior: dict) -> list[dict]:
     return [
         {
             "model": "Probabilistic PCA (Tipping & Bishop 1999)",
-            "latent": f"z in R^{q}, N(0, I)",
+            "latent": f"z ∈ ℝ^{q}, N(0, I)",
             "how_trained": "closed form (eigendecomposition of S) = maximum likelihood; EM gives the same",
             "key_result": (
                 f"MNIST N={n}: mean log-lik {cf['mean_log_likelihood']:.2f} nats/image with"
-                f" sigma^2={cf['sigma2']:.4f}; EM reaches it within {em['relative_gap']:.1e} relative in"
+                f" σ² = {cf['sigma2']:.4f}; EM reaches it within {em['relative_gap']:.1e} relative in"
                 f" {em['n_iter']} steps; the posterior formula matches the exact conditional to"
                 f" {max(posterior['mean_relative_error'], posterior['cov_relative_error']):.0e}"
             ),
@@ -457,7 +458,7 @@ def cost_claims(fits: dict, *, repeats: int, threads: int) -> list[dict]:
             gap,
             ">=",
             1.0,
-            "lecture §3.2 (O(D^3) eigendecomposition vs O(N D q) per EM step, theory gap 2); 'clearly' ="
+            "lecture §3.2 (O(D³) eigendecomposition vs O(N D q) per EM step, theory gap 2); 'clearly' ="
             " at least half the theory's gap",
             detail=(
                 f"least-squares slopes of log(median wall time) vs log D over {rng_txt}, {repeats} repeats,"
