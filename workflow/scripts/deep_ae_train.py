@@ -14,19 +14,19 @@ from aevq.chapters.deep_ae import (
     fine_tune_timing,
     initial_autoencoder,
     reconstruction_arrays,
-    start_torch_job,
     training_metrics,
 )
 from aevq.data.mnist import load_mnist
 from aevq.models.checkpoint import load_model, save_model
-from aevq.models.deep_ae import split_validation
-from aevq.runtime import save_npz, snakemake_job, torch_generator, write_json
+from aevq.models.deep_ae import matmul_gflops, split_validation
+from aevq.runtime import save_npz, snakemake_job, start_torch_job, torch_generator, write_json
 from aevq.training import as_tensor
 
 with snakemake_job(snakemake):
     p = snakemake.params
     kind, ft = p.kind, p.finetune
-    device, gflops_ref = start_torch_job(p.seed, p.device, threads=snakemake.threads, matmul_n=p.matmul_n)
+    device, _ = start_torch_job(p.seed, p.device, threads=snakemake.threads)
+    gflops_ref = matmul_gflops(p.matmul_n, device=device)  # what the training speed is put against
     x_train, _, x_test_np, y_test = load_mnist(snakemake.input.mnist, n_train=p.n_train, n_test=p.n_test)
     x_fit, x_val_np = split_validation(x_train, p.validation)
     x, x_val, x_test = as_tensor(x_fit, device), as_tensor(x_val_np, device), as_tensor(x_test_np, device)

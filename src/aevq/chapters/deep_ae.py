@@ -179,21 +179,6 @@ def factorization_check(n_visible: int, n_hidden: int, n_rows: int, *, seed) -> 
     }
 
 
-# ----------------------------------------------------------------------------------------------- the job's setup
-def start_torch_job(seed, device: str, *, threads: int | None = None, matmul_n: int | None = None):
-    """Seed Python, NumPy and torch (torch imported first: ``seed_everything`` seeds it only once it is loaded), pick
-    the device and, where ``matmul_n`` is given, measure the dense-matmul GFLOP/s that the training speed is put
-    against. Returns (device, matmul GFLOP/s or None)."""
-    import torch  # noqa: F401 -- loaded before seeding, so that torch's global generator is seeded too
-
-    from aevq.models.deep_ae import matmul_gflops
-    from aevq.runtime import seed_everything, torch_device
-
-    seed_everything(seed)
-    dev = torch_device(device, threads=threads)
-    return dev, (matmul_gflops(matmul_n, device=dev) if matmul_n is not None else None)
-
-
 # ----------------------------------------------------------------------------------------------- pretraining
 def stack_sizes(rbms) -> list[int]:
     """[d_0, d_1, ..., d_L] of a stack: the first RBM's visible units, then every RBM's hidden units."""
