@@ -88,4 +88,4 @@ def test_a_paper_threshold_names_the_papers_own_figure_or_table(path: Path, call
     else:
         assert isinstance(source, ast.Constant), f"line {call.lineno}: write the source as a constant or a name"
         text = source.value
-    assert any(word in text for word in ("Fig", "Table", "eq.", "Theorem")), text
+    assert any(word in text for word in ("Fig", "Table", "eq.", "Eq.", "Theorem")), text

@@ -14,7 +14,6 @@ from aevq.report_text import ReportTextError, TextContext, parse_reference, rend
 REPO = Path(__file__).resolve().parents[1]
 CAPTIONS = sorted((REPO / "workflow/report").glob("*.rst"))
 INTROS = sorted((REPO / "workflow/report/sections").glob("*.rst"))
-HELMHOLTZ = "chapter 6's captions and intro are rewritten on the helmholtz branch"
 
 
 def test_claim_pass_fail_and_nan():
@@ -297,35 +296,10 @@ def text_problems(source: str, name: str) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param(p, id=p.name, marks=pytest.mark.xfail(reason=HELMHOLTZ, strict=False))
-        if p.name.startswith("helmholtz")
-        else pytest.param(p, id=p.name)
-        for p in CAPTIONS + INTROS
-    ],
-)
+@pytest.mark.parametrize("path", CAPTIONS + INTROS, ids=lambda p: p.name)
 def test_every_caption_and_intro_follows_the_conventions(path):
     from aevq import pipeline
 
     source = pipeline.read_section(path)["intro"] if path.parent.name == "sections" else path.read_text()
     problems = text_problems(source, path.name)
     assert not problems, problems
-
-
-def test_the_coverage_table_names_only_figures_tables_and_sections_or_gives_a_reason():
-    import yaml
-
-    from aevq import pipeline
-
-    names = {p.stem for p in INTROS}
-    for nb in (REPO / "notebooks").glob("*.ipynb"):
-        figures, tables = pipeline.notebook_products(nb)
-        names |= set(figures) | set(tables)
-    entries = yaml.safe_load((REPO / "workflow/report/coverage.yaml").read_text())
-    assert len(entries) >= 2
-    for e in entries:
-        assert e.get("slide") and e.get("lecture"), e
-        assert bool(e.get("shown_in")) != bool(e.get("reason")), f"{e['slide']}: shown_in or a reason, not both"
-        assert set(e.get("shown_in") or []) <= names, (e["slide"], set(e["shown_in"]) - names)

@@ -2,15 +2,13 @@
 without a warning and with MathML where it has math, no results/ path or config key in the reader's text, each claim
 row once, a provenance line under every figure, every coverage entry mapped.
 
-The report comes from the session's quick build (tests/conftest.py), or, with AEVQ_QUICK_TREE=<a checkout whose
-results/ holds a quick build>, from that tree (the report is rebuilt there from its results, nothing retrains).
+The report comes from the session's quick build (tests/conftest.py; AEVQ_QUICK_BUILD keeps it for a later run).
 """
 
 from __future__ import annotations
 
 import html as htmllib
 import json
-import os
 import re
 from pathlib import Path
 
@@ -18,22 +16,14 @@ import pytest
 import yaml
 
 from aevq.report_text import TextContext, render_file
-from tests.conftest import QUICK, run_snakemake
 from tests.test_report import INTERNAL, config_keys
 
 pytestmark = pytest.mark.e2e
-KINDS_PENDING = "claim kinds land with the content branch"
 
 
 @pytest.fixture(scope="module")
-def tree(request) -> Path:
-    given = os.environ.get("AEVQ_QUICK_TREE")
-    if given:
-        repo = Path(given)
-        res = run_snakemake(repo, *QUICK, "--allowed-rules", "report", "results/report.html")
-        assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
-        return repo
-    return request.getfixturevalue("quick_build").repo
+def tree(quick_build) -> Path:
+    return quick_build.repo
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +126,6 @@ def test_each_claim_row_appears_once(tree, page):
         assert page.count(cell) == 1, r["claim"]
 
 
-@pytest.mark.xfail(reason=KINDS_PENDING, strict=False)
 def test_every_claim_row_sets_kind_and_basis(tree):
     missing = [(r["metrics"], r["claim"][:60]) for r in claim_rows(tree) if not (r.get("kind") and r.get("basis"))]
     assert not missing, missing

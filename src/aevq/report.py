@@ -460,37 +460,26 @@ def build_report(
         def line(name: str, sec: Mapping[str, Any] = sec) -> Markup:
             return Markup(provenance_line(provenance.get(sec["key"]), out_path.parent, link_base, name))
 
+        def item(entry: Mapping[str, Any], label: str, number: int, body: str) -> dict[str, Any]:
+            """One figure or table: its number, body (an embedded PNG or an HTML table), caption and provenance."""
+            name = Path(entry["path"]).stem
+            anchors.setdefault(name, (f"{label[:3].lower()}-{name}", f"{label} {number}"))
+            caption = render_file(entry["caption"], ctx) if entry.get("caption") else None
+            return dict(
+                name=name,
+                number=number,
+                body=Markup(body),
+                caption=_markup(caption, f"{label} {number}."),
+                provenance=line(name),
+            )
+
         figures, tables = [], []
         for fig in sec.get("figures", []):
             n_fig += 1
-            name = Path(fig["path"]).stem
-            anchors.setdefault(name, (f"fig-{name}", f"Figure {n_fig}"))
-            figures.append(
-                dict(
-                    name=name,
-                    number=n_fig,
-                    img=Markup(embed_png(Path(fig["path"]))),
-                    caption=_markup(
-                        render_file(fig["caption"], ctx) if fig.get("caption") else None, f"Figure {n_fig}."
-                    ),
-                    provenance=line(name),
-                )
-            )
+            figures.append(item(fig, "Figure", n_fig, embed_png(Path(fig["path"]))))
         for tab in sec.get("tables", []):
             n_tab += 1
-            name = Path(tab["path"]).stem
-            anchors.setdefault(name, (f"tab-{name}", f"Table {n_tab}"))
-            tables.append(
-                dict(
-                    name=name,
-                    number=n_tab,
-                    html=Markup(csv_to_html(Path(tab["path"]))),
-                    caption=_markup(
-                        render_file(tab["caption"], ctx) if tab.get("caption") else None, f"Table {n_tab}."
-                    ),
-                    provenance=line(name),
-                )
-            )
+            tables.append(item(tab, "Table", n_tab, csv_to_html(Path(tab["path"]))))
         rows = []
         for i, r in enumerate(claim_rows, 1):
             cells = {k: Markup(v) for k, v in claim_cells(r).items()}

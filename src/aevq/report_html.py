@@ -71,7 +71,7 @@ an <i>empirical claim</i> could have come out otherwise.</p>
 {{ s.intro.lead }}
 {% if s.intro.details %}<details><summary>More about this chapter</summary>{{ s.intro.details }}</details>{% endif %}
 {% for f in s.figures %}
-<figure id="fig-{{ f.name }}">{{ f.img }}
+<figure id="fig-{{ f.name }}">{{ f.body }}
 <figcaption>{{ f.caption.lead }}
 {% if f.caption.details %}<details><summary>More</summary>{{ f.caption.details }}</details>{% endif %}
 <p class="prov">{{ f.provenance }}</p></figcaption></figure>
@@ -79,7 +79,7 @@ an <i>empirical claim</i> could have come out otherwise.</p>
 {% for t in s.tables %}
 <div class="table" id="tab-{{ t.name }}">{{ t.caption.lead }}
 {% if t.caption.details %}<details><summary>More</summary>{{ t.caption.details }}</details>{% endif %}
-{{ t.html }}
+{{ t.body }}
 <p class="prov">{{ t.provenance }}</p></div>
 {% endfor %}
 {% if s.claims %}

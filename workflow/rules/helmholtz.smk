@@ -1,4 +1,32 @@
-# Ch. 3.4: the Helmholtz machine: three learners x top sizes x seeds, their summary, the notebook and the report section.
+# Ch. 3.4: the Helmholtz machine. The papers' two machines first (Dayan et al.'s deterministic machine on the shifter,
+# Hinton et al.'s wake-sleep on the bars), then the sigmoid machine on the shifter (three learners x top sizes x
+# seeds, the test of Dayan et al.'s Appendix A), the exact EM surface of the lecture's Fig 10, the notebook and the
+# report section.
+
+compute_rule(
+    "helmholtz_shifter",
+    "helmholtz_shifter.py",
+    output=dict(
+        arrays="results/models/helmholtz/deterministic_shifter.npz",
+        metrics="results/metrics/helmholtz_shifter.json",
+    ),
+    params=dict(cfg=config["helmholtz_shifter"]),
+    threads=1,  # float64 on a 32-24-2 net: one core is as fast as two
+    gpu=0,
+    priority=5,
+)
+
+compute_rule(
+    "helmholtz_bars",
+    "helmholtz_bars.py",
+    output=dict(
+        arrays="results/models/helmholtz/wake_sleep_bars.npz",
+        metrics="results/metrics/helmholtz_bars.json",
+    ),
+    params=dict(cfg=config["helmholtz_bars"]),
+    gpu=0,
+    priority=5,
+)
 
 HH = config["helmholtz"]
 HH_RUNS = expand(
@@ -70,21 +98,31 @@ compute_rule(
     gpu=0,
 )
 
+compute_rule(
+    "helmholtz_em",
+    "helmholtz_em.py",
+    output=dict(
+        arrays="results/models/helmholtz/em_surface.npz",
+        metrics="results/metrics/helmholtz_em.json",
+    ),
+    params=dict(cfg=config["helmholtz_em"]),
+    gpu=0,
+)
+
 
 register_section(
     "helmholtz",
     notebook="06_helmholtz.ipynb",
     inputs=dict(
+        shifter_arrays="results/models/helmholtz/deterministic_shifter.npz",
+        shifter="results/metrics/helmholtz_shifter.json",
+        bars_arrays="results/models/helmholtz/wake_sleep_bars.npz",
+        bars="results/metrics/helmholtz_bars.json",
+        em_arrays="results/models/helmholtz/em_surface.npz",
+        em="results/metrics/helmholtz_em.json",
         main_arrays="results/models/helmholtz/wake_sleep_top1.npz",
         runs=HH_METRICS,
         metrics="results/metrics/helmholtz.json",
     ),
     products=HH_RUNS,
-    intro_values=dict(
-        net="-".join(map(str, HH["sizes"])),
-        first=HH["sizes"][1],
-        tops=" or ".join(map(str, HH["tops"])),
-        budget=HH["budget"],
-        seeds=HH["seeds"],
-    ),
 )

@@ -1,4 +1,4 @@
-"""The shift patterns of Dayan, Hinton, Neal & Zemel (1995), the lecture's Fig 8: a seeded sampler, exact p_data.
+"""The shift patterns of Dayan, Hinton, Neal & Zemel (1995, Fig 1; beside the lecture's Fig 8): sampler, exact p_data.
 
 A pattern is 4 rows of 8 binary pixels, flattened row by row (row 0 = top) into 32 values:
 
@@ -6,7 +6,7 @@ A pattern is 4 rows of 8 binary pixels, flattened row by row (row 0 = top) into 
 * the top row (row 0) is the bottom row shifted one pixel left or right with wrap-around, the direction chosen first,
   left and right equiprobable;
 * the middle rows copy the outer rows: row 1 copies the top row, row 2 the bottom row ("the top two rows as a left
-  retina and the bottom two rows as a right retina", Fig 8 caption).
+  retina and the bottom two rows as a right retina", their Fig 1 caption).
 
 Because there are only 2^8 bottom rows and 2 directions, p_data is enumerated exactly: 512 (bottom, direction) pairs,
 merged where they give the same image (the bottom rows invariant under a shift by two pixels: 00000000, 11111111,
