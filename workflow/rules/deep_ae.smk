@@ -7,12 +7,13 @@ DEEP_AE_COMMON = dict(
 )
 
 # The four nets fine-tuned by one script: the paper's pretrained deep AE, the same net from a random start, the
-# shallow 784-30 AE, and the 2-D code net (its top RBM pretrained on top of the shared lower stack).
+# shallow 784-30 AE, and the 2-D code net (its top RBM pretrained on top of the shared lower stack). Each names the
+# config keys of its layer sizes and of its fine-tuning settings, and whether it starts from the RBM stack.
 DEEP_AE_NETS = dict(
-    finetune=dict(sizes="sizes", finetune="finetune", pretrained=True),
-    random_init=dict(sizes="sizes", finetune="finetune", pretrained=False),
-    shallow=dict(sizes="shallow_sizes", finetune="shallow", pretrained=False),
-    codes2d=dict(sizes="sizes_2d", finetune="finetune", pretrained=True),
+    pretrained=dict(sizes="sizes", settings="finetune", from_rbms=True),
+    random_init=dict(sizes="sizes", settings="finetune", from_rbms=False),
+    shallow=dict(sizes="shallow_sizes", settings="shallow", from_rbms=False),
+    codes2d=dict(sizes="sizes_2d", settings="finetune", from_rbms=True),
 )
 
 
@@ -48,7 +49,7 @@ for _kind, _net in DEEP_AE_NETS.items():
         f"deep_ae_{_kind}",
         "deep_ae_train.py",
         input=dict(mnist=MNIST)
-        | ({"rbms": "results/models/deep_ae/rbms.pt"} if _net["pretrained"] else {}),
+        | ({"rbms": "results/models/deep_ae/rbms.pt"} if _net["from_rbms"] else {}),
         output=dict(
             model=f"results/models/deep_ae/{_kind}.pt",
             arrays=f"results/models/deep_ae/{_kind}.npz",
@@ -59,11 +60,11 @@ for _kind, _net in DEEP_AE_NETS.items():
             kind=_kind,
             sizes=DEEP_AE[_net["sizes"]],
             pretrain=DEEP_AE["pretrain"],
-            finetune=DEEP_AE[_net["finetune"]],
+            finetune=DEEP_AE[_net["settings"]],
         ),
         threads=HEAVY_THREADS,
         priority=(
-            10 if _net["pretrained"] else 0
+            10 if _net["from_rbms"] else 0
         ),  # fine-tuning from the RBMs ends the long chain
     )
 
@@ -111,13 +112,13 @@ register_section(
         mnist=MNIST,
         metrics="results/metrics/deep_ae.json",
         pretrain="results/metrics/deep_ae_pretrain.json",
-        finetune="results/metrics/deep_ae_finetune.json",
+        pretrained="results/metrics/deep_ae_pretrained.json",
         random_init="results/metrics/deep_ae_random_init.json",
         rbm_check="results/metrics/deep_ae_rbm_check.json",
         filters="results/models/deep_ae/rbm_filters.npz",
         **{
             f"{name}_arrays": f"results/models/deep_ae/{name}.npz"
-            for name in ["finetune", "shallow", "codes2d", "pca", "logistic_pca"]
+            for name in ["pretrained", "shallow", "codes2d", "pca", "logistic_pca"]
         },
     ),
 )

@@ -3,7 +3,7 @@
 The last ``validation`` training images are held out; the fine-tuning epoch is chosen on them (early stopping), the
 model is trained on the rest, and the test images are only measured (the curve in the figure), never used to choose.
 
-kind = finetune     the unrolled RBM stack (784-1000-500-250-30), fine-tuned
+kind = pretrained   the unrolled RBM stack (784-1000-500-250-30), fine-tuned
        random_init  the same net from random init, same fine-tuning budget
        shallow      a 784-30 nonlinear AE (linear or logistic code, logistic output units), random init
        codes2d      784-1000-500-250-2: the pretrained 784-1000-500-250 stack + a new 250-2 Gaussian top RBM
@@ -32,7 +32,7 @@ with snakemake_job(snakemake):
     x, x_val, x_test = as_tensor(x_fit, device), as_tensor(x_val_np, device), as_tensor(x_test_np, device)
     g = torch_generator(p.seed, device=device)
     rbms = None
-    if kind in {"finetune", "codes2d"}:  # the pretrained stack
+    if kind in {"pretrained", "codes2d"}:  # the pretrained stack
         rbms = load_model(snakemake.input.rbms, device=device)
     model, info, pre_timing = initial_autoencoder(
         kind,

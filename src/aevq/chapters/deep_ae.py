@@ -33,9 +33,9 @@ from aevq.paper import HS2006, HS2006_CG_EPOCHS, HS2006_N_TEST, HS2006_N_TRAIN, 
 from aevq.paper import HS2006_TEST_ERROR as PAPER
 
 # the nets that train by ``deep_ae_train.py``: how each one starts
-KINDS = ("finetune", "random_init", "shallow", "codes2d")
+KINDS = ("pretrained", "random_init", "shallow", "codes2d")
 # the metrics documents the chapter's summary gathers, one per rule
-DOCUMENTS = ("pretrain", "finetune", "random_init", "shallow", "codes2d", "pca", "logistic_pca", "rbm_check")
+DOCUMENTS = ("pretrain", "pretrained", "random_init", "shallow", "codes2d", "pca", "logistic_pca", "rbm_check")
 # the fine-tuning curve's training error is measured on the first 2000 training images (drawn, never compared)
 MONITOR_TRAIN_IMAGES = 2000
 # the first-layer RBM filters saved for the notebook's figure (at most)
@@ -242,11 +242,11 @@ def initial_autoencoder(
 ) -> tuple:
     """The net ``kind`` before fine-tuning. Returns (model, info for the metrics, the top RBM's speed or None).
 
-    * ``finetune``: the pretrained stack ``rbms`` unrolled (W_e = W_l^T, W_d = W_l: the decoder is the encoder
+    * ``pretrained``: the pretrained stack ``rbms`` unrolled (W_e = W_l^T, W_d = W_l: the decoder is the encoder
       transposed);
     * ``codes2d``: the lower layers of ``rbms`` and a new top RBM (d_{L-1} x 2, Gaussian hiddens) pretrained on
       ``x`` now, unrolled;
-    * ``random_init``: the same net as ``finetune`` from a seeded random start;
+    * ``random_init``: the same net as ``pretrained`` from a seeded random start;
     * ``shallow``: a 784-30 net (code units ``shallow_code``), random start.
     """
     from aevq.models.deep_ae import DeepAutoencoder, pretrain_settings, pretrain_stack
@@ -254,7 +254,7 @@ def initial_autoencoder(
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     info, pre_timing = {}, None
-    if kind in {"finetune", "codes2d"}:
+    if kind in {"pretrained", "codes2d"}:
         if kind == "codes2d":
             rbms = pretrain_stack(
                 x, sizes, batch_size=batch_size, generator=generator, rbms=rbms[:-1], **pretrain_settings(pretrain)
@@ -396,7 +396,7 @@ def training_metrics(
 def model_test_errors(docs: dict[str, dict]) -> dict[str, float]:
     """Each model's test error from the chapter's metrics documents (``docs[name]`` for every name in DOCUMENTS)."""
     return {
-        "deep": docs["finetune"]["test_error"],
+        "deep": docs["pretrained"]["test_error"],
         "random": docs["random_init"]["test_error"],
         "shallow": docs["shallow"]["test_error"],
         "pca": docs["pca"]["test_error"],
@@ -408,7 +408,7 @@ def model_test_errors(docs: dict[str, dict]) -> dict[str, float]:
 
 def error_table(docs: dict[str, dict]) -> list[dict]:
     """The paper's Fig. 2 table: every model's test error next to the paper's, where it has one."""
-    ours, sizes, lpca = model_test_errors(docs), net_name(docs["finetune"]["sizes"]), docs["logistic_pca"]
+    ours, sizes, lpca = model_test_errors(docs), net_name(docs["pretrained"]["sizes"]), docs["logistic_pca"]
     return [
         {"model": f"deep AE {sizes}, RBM-pretrained + fine-tuned", "ours": ours["deep"], "paper": PAPER["deep"]},
         {"model": f"deep AE {sizes}, random init, same fine-tuning budget", "ours": ours["random"], "paper": None},
@@ -442,7 +442,7 @@ def error_table(docs: dict[str, dict]) -> list[dict]:
 
 def run_scale(docs: dict[str, dict], profile: str) -> str:
     """What this run trained on, next to what the paper did (in every claim's detail)."""
-    ft = docs["finetune"]
+    ft = docs["pretrained"]
     return (
         f"profile {profile}: {ft['n_train']} training images ({ft['n_validation']} of the training set held out"
         f" for validation), {ft['n_test']} test images, net {net_name(ft['sizes'])}, RBM pretraining"
@@ -455,17 +455,17 @@ def run_scale(docs: dict[str, dict], profile: str) -> str:
 def chapter_claims(docs: dict[str, dict], profile: str) -> list[dict]:
     """The chapter's claims: the deep AE beats PCA; it reaches the paper's 3.00 (tested by the full profile only);
     pretraining beats random init at an equal budget; the RBM's p(h | v) factorizes."""
-    ours, ft, chk, lpca = model_test_errors(docs), docs["finetune"], docs["rbm_check"], docs["logistic_pca"]
+    ours, ft, chk, lpca = model_test_errors(docs), docs["pretrained"], docs["rbm_check"], docs["logistic_pca"]
     scale = run_scale(docs, profile)
     full_scale = profile == "full"
     # two models on the same test images: each mean error has its standard error over the images; the comparison
     # passes only when the difference exceeds Z_95 standard errors of the difference (variances added: conservative,
     # as the paired errors are positively correlated)
-    se = {k: docs[k]["test_error_se"] for k in ("finetune", "pca", "random_init")}
-    beats_pca, beats_pca_half = ours["pca"] - ours["deep"], Z_95 * float(np.hypot(se["pca"], se["finetune"]))
+    se = {k: docs[k]["test_error_se"] for k in ("pretrained", "pca", "random_init")}
+    beats_pca, beats_pca_half = ours["pca"] - ours["deep"], Z_95 * float(np.hypot(se["pca"], se["pretrained"]))
     pretrain_gain, pretrain_half = (
         ours["random"] - ours["deep"],
-        Z_95 * float(np.hypot(se["random_init"], se["finetune"])),
+        Z_95 * float(np.hypot(se["random_init"], se["pretrained"])),
     )
     return [
         claim(
@@ -564,7 +564,7 @@ def summary_rows(docs: dict[str, dict], profile: str) -> list[dict]:
     return [
         {
             "model": "deep AE, RBM pretraining",
-            "latent": f"{docs['finetune']['sizes'][-1]}-D deterministic code",
+            "latent": f"{docs['pretrained']['sizes'][-1]}-D deterministic code",
             "how_trained": "greedy CD-1 RBM stack, unrolled, fine-tuned by backprop on cross-entropy, epochs chosen"
             " on a validation split",
             "key_result": f"MNIST test squared error {ours['deep']:.2f} vs PCA-{docs['pca']['n_components']}'s"
