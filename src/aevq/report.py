@@ -55,8 +55,8 @@ HEADLINES: tuple[dict[str, str], ...] = (
         quantity="Deep AE 784-1000-500-250-30: squared error per MNIST test image",
         measured=":measured:`deep_ae_pretrained/test_error|.2f`",
         paper=f"{paper.HS2006_TEST_ERROR['deep']:.2f} (Hinton & Salakhutdinov 2006, Fig. 2)",
-        note="trained on :measured:`deep_ae_pretrained/n_train|,d` images for :measured:`deep_ae_pretrained/epochs_run` "
-        "epochs (the paper: 60,000 images, 200 epochs)",
+        note="trained on :measured:`deep_ae_pretrained/n_train|,d` images for"
+        " :measured:`deep_ae_pretrained/epochs_run` epochs (the paper: 60,000 images, 200 epochs)",
     ),
     dict(
         section="linear_ae",
