@@ -10,7 +10,7 @@ of the chapter:
 * unrolled, it is the encoder G_phi (weights W_e = W_l^T) and the decoder H_theta (W_d = W_l, so W_d = W_e^T) of
   the deep AE, fine-tuned end to end on the cross-entropy; the epoch is chosen on a validation split;
 * the same net from random init, a shallow 784-30 AE and a 2-D code net train by the same rule and budget;
-* PCA (closed form: the top k eigenvectors of the training covariance C = (X - mu)^T (X - mu) / n) and logistic PCA
+* PCA (``aevq.metrics.pca``, the project's one: the top k eigenvectors of the training covariance) and logistic PCA
   (x_hat = sigmoid(W_d z + mu), a code z fitted per image, no encoder) are the paper's baselines;
 * the RBM's p(h | v) factorizes into prod_j sigmoid(c_j + v.W[:, j]) (exact enumeration on a tiny RBM).
 
@@ -28,6 +28,7 @@ import numpy as np
 
 from aevq.claims import claim
 from aevq.data.mnist import class_picks
+from aevq.metrics.pca import PCA
 from aevq.metrics.speed import throughput
 from aevq.paper import HS2006, HS2006_CG_EPOCHS, HS2006_N_TEST, HS2006_N_TRAIN, HS2006_PRETRAIN_EPOCHS
 from aevq.paper import HS2006_TEST_ERROR as PAPER
@@ -66,27 +67,6 @@ def reconstruction_error_se(x: np.ndarray, x_hat: np.ndarray) -> float:
 
 
 # ----------------------------------------------------------------------------------------------- PCA, closed form
-def principal_axes(x_train: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(mu, eigenvalues, eigenvectors) of the training covariance C = (X - mu)^T (X - mu) / n, largest first: the
-    columns of the eigenvector matrix are PCA's axes; the top k span the optimal k-dimensional linear code."""
-    mean = x_train.mean(0)
-    xc = x_train - mean
-    cov = xc.T @ xc / x_train.shape[0]
-    evals, evecs = np.linalg.eigh(cov)
-    order = np.argsort(evals)[::-1]
-    return mean, evals[order], evecs[:, order]
-
-
-def pca_codes(x: np.ndarray, mean: np.ndarray, axes: np.ndarray, k: int) -> np.ndarray:
-    """z = (x - mu) U_k, U_k the top k axes (orthonormal columns: the encoder W_e = U_k^T)."""
-    return (x - mean) @ axes[:, :k]
-
-
-def pca_reconstruct(x: np.ndarray, mean: np.ndarray, axes: np.ndarray, k: int) -> np.ndarray:
-    """x_hat = mu + z U_k^T: the orthogonal projection of x - mu onto the top k axes (the decoder W_d = U_k)."""
-    return mean + pca_codes(x, mean, axes, k) @ axes[:, :k].T
-
-
 def pca_baseline(
     x_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, n_components: int
 ) -> tuple[dict, dict[str, np.ndarray]]:
@@ -95,18 +75,18 @@ def pca_baseline(
     Returns (metrics, arrays): the test errors, the explained variance share sum_{i<=k} lambda_i / sum_i lambda_i,
     and for the notebook the reconstructions of the first test image of each digit and every test image's 2-D code.
     """
-    mean, evals, evecs = principal_axes(x_train)
+    pca = PCA(n_components).fit(x_train)
     picks = class_picks(y_test)
     errors, errors_se, recon_picks = {}, {}, {}
     for k in sorted({n_components, PCA_2D}):
-        x_hat = pca_reconstruct(x_test, mean, evecs, k)
+        x_hat = pca.with_components(k).reconstruct(x_test)
         errors[k] = reconstruction_error(x_test, x_hat)
         errors_se[k] = reconstruction_error_se(x_test, x_hat)
         recon_picks[k] = x_hat[picks]
     arrays = {
         "picks": picks,
         "recon": recon_picks[n_components].astype(np.float32),
-        "codes": pca_codes(x_test, mean, evecs, PCA_2D).astype(np.float32),
+        "codes": pca.with_components(PCA_2D).encode(x_test).astype(np.float32),
         "labels": y_test,
     }
     metrics = {
@@ -116,7 +96,7 @@ def pca_baseline(
         "test_error": errors[n_components],
         "test_error_se": errors_se[n_components],
         "test_error_2_components": errors[PCA_2D],
-        "explained_variance_ratio": float(evals[:n_components].sum() / evals.sum()),
+        "explained_variance_ratio": pca.explained_variance_ratio(),
         "method": "closed form: eigenvectors of the training covariance (float64); test images projected",
     }
     return metrics, arrays
