@@ -173,7 +173,11 @@ def register_section(
             metrics=claims,
             products=sorted(set(outputs) | set(products)),
             notebook=notebook,
-            inputs=dict(inputs),
+            # plain paths: rules.X.output.Y carries its rule, which the report job cannot be handed
+            inputs={
+                k: [str(f) for f in v] if isinstance(v, list) else str(v)
+                for k, v in inputs.items()
+            },
             category=pipeline.report_category(text["title"]),
             figure_args=figure_args,
             figure_names=figures,
