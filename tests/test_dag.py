@@ -35,6 +35,15 @@ def test_a_library_edit_reruns_exactly_the_jobs_that_run_it(built_copy):
     assert set(jobs) <= {"limits_train", "limits_evaluate", "notebook_limits", "report", "all"}, jobs
 
 
+def test_a_vae_edit_retrains_the_limits_models_and_not_their_judge(built_copy):
+    with open(built_copy / "src/aevq/models/vae.py", "a") as fh:
+        fh.write("\n# an edit\n")
+    jobs = dry(built_copy)
+    assert jobs.get("limits_train", 0) >= 1 and "limits_evaluate" in jobs
+    assert "limits_classifier" not in jobs, jobs  # the judge is an instrument: it does not import the VAE
+    assert set(jobs) <= {"limits_train", "limits_evaluate", "notebook_limits", "report", "all"}, jobs
+
+
 def test_a_shared_module_edit_reruns_its_users_and_no_one_else(built_copy):
     with open(built_copy / "src/aevq/models/ppca.py", "a") as fh:
         fh.write("\n# an edit\n")

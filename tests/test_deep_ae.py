@@ -362,7 +362,7 @@ def _chapter_docs(*, deep=5.0, pca=13.0, random=8.0, fact_err=1e-15, se=0.1):
         "test_error_last_epoch": deep,
     }
     docs = {
-        "finetune": ft,
+        "pretrained": ft,
         "random_init": {**net, "test_error": random, "test_error_se": se},
         "shallow": {**net, "sizes": [16, 4], "code_units": "linear", "test_error": 9.0},
         "codes2d": {**net, "sizes": [16, 8, 2], "test_error": 11.0},
@@ -437,12 +437,12 @@ def test_chapter_nets_in_miniature(kind):
     rbms = pretrain_stack(x, [16, 8, 4], batch_size=20, generator=g, **pre)
     assert ch.first_layer_filters(rbms).shape == (8, 16)
     rbms = [model_from_record(model_record(r)) for r in rbms]  # the round trip through rbms.pt
-    sizes = {"finetune": [16, 8, 4], "random_init": [16, 8, 4], "shallow": [16, 4], "codes2d": [16, 8, 2]}[kind]
+    sizes = {"pretrained": [16, 8, 4], "random_init": [16, 8, 4], "shallow": [16, 4], "codes2d": [16, 8, 2]}[kind]
     model, info, pre_timing = ch.initial_autoencoder(
         kind,
         sizes,
         x=x,
-        rbms=rbms if kind in {"finetune", "codes2d"} else None,
+        rbms=rbms if kind in {"pretrained", "codes2d"} else None,
         pretrain=pre,
         batch_size=20,
         shallow_code="linear",
@@ -451,7 +451,7 @@ def test_chapter_nets_in_miniature(kind):
         matmul_gflops=1.0,
     )
     assert model.sizes == sizes and (pre_timing is not None) == (kind == "codes2d")
-    if kind == "finetune":  # unrolled: the decoder is the encoder transposed
+    if kind == "pretrained":  # unrolled: the decoder is the encoder transposed
         assert all(torch.equal(d.weight, e.weight.T) for e, d in zip(model.enc, reversed(model.dec), strict=True))
     before = evaluate(model, x)["error"]
     ft = dict(max_epochs=3, patience=3, lr=0.01, optimizer="adam", cg_block=50, cg_line_searches=3)
@@ -480,6 +480,6 @@ def test_initial_autoencoder_refuses_a_stack_of_other_sizes():
     rbms = [RBM(16, 8), RBM(8, 4, hidden="gaussian")]
     kw = dict(x=x, pretrain={}, batch_size=20, shallow_code="linear", generator=g, device="cpu", matmul_gflops=1.0)
     with pytest.raises(ValueError, match="16-8-4"):
-        ch.initial_autoencoder("finetune", [16, 8, 3], rbms=rbms, **kw)
+        ch.initial_autoencoder("pretrained", [16, 8, 3], rbms=rbms, **kw)
     with pytest.raises(ValueError, match="kind"):
         ch.initial_autoencoder("deeper", [16, 8, 4], rbms=rbms, **kw)

@@ -8,8 +8,9 @@ import torch
 from aevq.models.checkpoint import load_extra, load_model, save_model
 from aevq.models.classifier import MnistCNN
 from aevq.models.deep_ae import DeepAutoencoder, matmul_gflops
+from aevq.models.mlp import mlp
 from aevq.models.rbm import RBM
-from aevq.models.vae import GaussianAE, mlp
+from aevq.models.vae import GaussianAE
 from aevq.models.vqvae import VQVAE
 
 

@@ -56,6 +56,17 @@ def test_library_of_a_real_script_holds_what_it_runs_and_not_other_chapters(monk
     assert not any("helmholtz" in m or "ppca" in m for m in modules), modules
 
 
+def test_the_judge_does_not_run_the_models_it_judges(monkeypatch):
+    """The CNN judge is a measuring instrument: an edit to the VAE or VQ-VAE must not retrain it (its MLP builder is
+    aevq.models.mlp), while the limits models and their evaluation do run the VAE."""
+    monkeypatch.chdir(REPO)
+    judge = pipeline.library_of("limits_classifier.py", str(REPO))
+    assert "src/aevq/models/classifier.py" in judge and "src/aevq/models/mlp.py" in judge
+    assert not any(m.endswith(("/vae.py", "/vqvae.py", "/limits.py")) for m in judge), judge
+    for script in ("limits_train.py", "limits_evaluate.py"):
+        assert "src/aevq/models/vae.py" in pipeline.library_of(script, str(REPO)), script
+
+
 def test_rule_seeds_are_the_base_plus_one_offset_and_variants_differ():
     assert pipeline.rule_seed("ppca_fit", 1000) == 1040
     a, b = (pipeline.rule_seed("limits_train", 0, v) for v in ("ae_d2", "vae_d2"))

@@ -62,12 +62,12 @@ def test_slurm_profile_combines_with_the_quick_profile(tmp_path):
 
 def device_rules() -> set[str]:
     """Rules that train on the configured device: the rule hands its script the `device` param (and the script
-    follows it through `aevq.runtime.torch_device`). Torch rules that only do small float64 checks on the CPU, e.g.
+    follows it through `aevq.runtime.start_torch_job`). Torch rules that only do small float64 checks on the CPU, e.g.
     the Hessian census, get no device and ask for no GPU."""
     rules = {r["name"] for r in described_rules() if r["script"] and "device" in r["params"]}
     for name in rules:  # the param is used: the script, or the chapter module it calls, picks the torch device
         code = Path(next(r["script"] for r in described_rules() if r["name"] == name)).read_text()
-        assert "torch_device(" in code or "start_torch_job(" in code, f"{name} is given a device it never uses"
+        assert "start_torch_job(" in code, f"{name} is given a device it never uses"
     return rules
 
 

@@ -53,10 +53,10 @@ HEADLINES: tuple[dict[str, str], ...] = (
     dict(
         section="deep_ae",
         quantity="Deep AE 784-1000-500-250-30: squared error per MNIST test image",
-        measured=":measured:`deep_ae_finetune/test_error|.2f`",
+        measured=":measured:`deep_ae_pretrained/test_error|.2f`",
         paper=f"{paper.HS2006_TEST_ERROR['deep']:.2f} (Hinton & Salakhutdinov 2006, Fig. 2)",
-        note="trained on :measured:`deep_ae_finetune/n_train|,d` images for :measured:`deep_ae_finetune/epochs_run` "
-        "epochs (the paper: 60,000 images, 200 epochs)",
+        note="trained on :measured:`deep_ae_pretrained/n_train|,d` images for"
+        " :measured:`deep_ae_pretrained/epochs_run` epochs (the paper: 60,000 images, 200 epochs)",
     ),
     dict(
         section="linear_ae",

@@ -46,6 +46,19 @@ def torch_device(requested: str = "cpu", threads: int | None = None):
     return torch.device("cpu")
 
 
+def start_torch_job(seed: int, device: str = "cpu", *, threads: int | None = None):
+    """The start of every torch job, written once: seed Python, NumPy and torch's global generator with ``seed``, set
+    the CPU thread count, and pick the device (``torch_device``: CPU runs deterministic, ``cuda`` without a GPU an
+    error). Returns (torch device, NumPy Generator seeded with ``seed``).
+
+    torch is loaded first: ``seed_everything`` seeds its global generator only once it is imported, so a script that
+    imports torch lazily would otherwise start from torch's default seed."""
+    import torch  # noqa: F401 -- loaded before seeding, so that torch's global generator is seeded too
+
+    rng = seed_everything(seed)
+    return torch_device(device, threads=threads), rng
+
+
 def torch_generator(seed: int, device=None):
     """A private torch.Generator, so one model's draws never depend on another's."""
     import torch

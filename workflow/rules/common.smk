@@ -120,13 +120,14 @@ SECTIONS = []
 
 
 def register_section(
-    key, notebook, inputs, products=(), intro_values=None, figure_args=""
+    key, notebook, inputs, claims, products=(), intro_values=None, figure_args=""
 ):
     """A chapter of the report, declared once, after its compute rules (those declared since the previous chapter).
 
     Their outputs (models, arrays, metrics), and any ``products`` of wildcard rules, are targets of `all` and of
-    `chapter_<key>` too, so a missing intermediate is rebuilt even when the figures drawn from it still exist; their
-    metrics JSONs, in declaration order, are the chapter's claims. ``notebook`` (in notebooks/) draws from the named
+    `chapter_<key>` too, so a missing intermediate is rebuilt even when the figures drawn from it still exist.
+    ``claims`` names the chapter's metrics JSONs, in the order the report shows their claims
+    (``[rules.X.output.metrics, ...]``); every metrics file of the chapter's rules must be named there. ``notebook`` (in notebooks/) draws from the named
     ``inputs`` the figures and tables it names (aevq.pipeline.notebook_products); the title, lecture reference and
     intro are workflow/report/sections/<key>.rst's (``intro_values`` fill its ``{name}`` fields). From this
     report.smk derives `notebook_<key>`, which passes ``figure_args`` (from ``figure_parameters``) to the notebook.
@@ -140,6 +141,14 @@ def register_section(
         if "{" not in "".join(map(str, r.output))
         for f in r.output
     ]
+    claims = [str(c) for c in claims]
+    declared_metrics = [f for f in outputs if f.startswith("results/metrics/")]
+    if sorted(claims) != sorted(declared_metrics):
+        raise WorkflowError(
+            f"register_section({key!r}): claims= must name every metrics file of the chapter's rules, once:"
+            f" missing {sorted(set(declared_metrics) - set(claims))}, not the chapter's"
+            f" {sorted(set(claims) - set(declared_metrics))}"
+        )
     intro_path = repo_path(f"workflow/report/sections/{key}.rst")
     text = pipeline.read_section(intro_path, intro_values)
     figures, tables = pipeline.notebook_products(repo_path(f"notebooks/{notebook}"))
@@ -161,10 +170,14 @@ def register_section(
             intro_path=intro_path,
             figures=shown("figures", figures),
             tables=shown("tables", tables),
-            metrics=[f for f in outputs if f.startswith("results/metrics/")],
+            metrics=claims,
             products=sorted(set(outputs) | set(products)),
             notebook=notebook,
-            inputs=dict(inputs),
+            # plain paths: rules.X.output.Y carries its rule, which the report job cannot be handed
+            inputs={
+                k: [str(f) for f in v] if isinstance(v, list) else str(v)
+                for k, v in inputs.items()
+            },
             category=pipeline.report_category(text["title"]),
             figure_args=figure_args,
             figure_names=figures,

@@ -20,5 +20,6 @@ compute_rule(
 register_section(
     "data",
     notebook="01_data.ipynb",
-    inputs=dict(mnist=MNIST, metrics="results/metrics/data.json"),
+    inputs=dict(mnist=MNIST, metrics=rules.mnist.output.metrics),
+    claims=[rules.mnist.output.metrics],
 )

@@ -7,27 +7,17 @@ DEEP_AE_COMMON = dict(
 )
 
 # The four nets fine-tuned by one script: the paper's pretrained deep AE, the same net from a random start, the
-# shallow 784-30 AE, and the 2-D code net (its top RBM pretrained on top of the shared lower stack).
+# shallow 784-30 AE, and the 2-D code net (its top RBM pretrained on top of the shared lower stack). Each names the
+# config keys of its layer sizes and of its fine-tuning settings, and whether it starts from the RBM stack.
 DEEP_AE_NETS = dict(
-    finetune=dict(sizes="sizes", finetune="finetune", pretrained=True),
-    random_init=dict(sizes="sizes", finetune="finetune", pretrained=False),
-    shallow=dict(sizes="shallow_sizes", finetune="shallow", pretrained=False),
-    codes2d=dict(sizes="sizes_2d", finetune="finetune", pretrained=True),
+    pretrained=dict(sizes="sizes", settings="finetune", from_rbms=True),
+    random_init=dict(sizes="sizes", settings="finetune", from_rbms=False),
+    shallow=dict(sizes="shallow_sizes", settings="shallow", from_rbms=False),
+    codes2d=dict(sizes="sizes_2d", settings="finetune", from_rbms=True),
 )
+# the metrics documents the chapter's summary gathers, in the order its claims are shown
+DEEP_AE_DOCUMENTS = ["pretrain", *DEEP_AE_NETS, "pca", "logistic_pca", "rbm_check"]
 
-
-# the chapter's summary first: its claims open the chapter's rows of the report
-compute_rule(
-    "deep_ae_evaluate",
-    "deep_ae_evaluate.py",
-    input={
-        name: f"results/metrics/deep_ae_{name}.json"
-        for name in ["pretrain", *DEEP_AE_NETS, "pca", "logistic_pca", "rbm_check"]
-    },
-    output=dict(metrics="results/metrics/deep_ae.json"),
-    params=dict(profile=config["profile"], threads=HEAVY_THREADS),
-    env="data",
-)
 
 compute_rule(
     "deep_ae_pretrain",
@@ -48,7 +38,7 @@ for _kind, _net in DEEP_AE_NETS.items():
         f"deep_ae_{_kind}",
         "deep_ae_train.py",
         input=dict(mnist=MNIST)
-        | ({"rbms": "results/models/deep_ae/rbms.pt"} if _net["pretrained"] else {}),
+        | ({"rbms": rules.deep_ae_pretrain.output.model} if _net["from_rbms"] else {}),
         output=dict(
             model=f"results/models/deep_ae/{_kind}.pt",
             arrays=f"results/models/deep_ae/{_kind}.npz",
@@ -59,11 +49,11 @@ for _kind, _net in DEEP_AE_NETS.items():
             kind=_kind,
             sizes=DEEP_AE[_net["sizes"]],
             pretrain=DEEP_AE["pretrain"],
-            finetune=DEEP_AE[_net["finetune"]],
+            finetune=DEEP_AE[_net["settings"]],
         ),
         threads=HEAVY_THREADS,
         priority=(
-            10 if _net["pretrained"] else 0
+            10 if _net["from_rbms"] else 0
         ),  # fine-tuning from the RBMs ends the long chain
     )
 
@@ -104,20 +94,36 @@ compute_rule(
 )
 
 
+# the chapter's summary, from every model's metrics (its claims open the chapter's rows: see claims= below)
+compute_rule(
+    "deep_ae_evaluate",
+    "deep_ae_evaluate.py",
+    input={
+        name: getattr(rules, f"deep_ae_{name}").output.metrics
+        for name in DEEP_AE_DOCUMENTS
+    },
+    output=dict(metrics="results/metrics/deep_ae.json"),
+    params=dict(profile=config["profile"], threads=HEAVY_THREADS),
+    env="data",
+)
+
+
 register_section(
     "deep_ae",
     notebook="05_deep_ae.ipynb",
     inputs=dict(
         mnist=MNIST,
-        metrics="results/metrics/deep_ae.json",
-        pretrain="results/metrics/deep_ae_pretrain.json",
-        finetune="results/metrics/deep_ae_finetune.json",
-        random_init="results/metrics/deep_ae_random_init.json",
-        rbm_check="results/metrics/deep_ae_rbm_check.json",
-        filters="results/models/deep_ae/rbm_filters.npz",
+        metrics=rules.deep_ae_evaluate.output.metrics,
+        pretrain=rules.deep_ae_pretrain.output.metrics,
+        pretrained=rules.deep_ae_pretrained.output.metrics,
+        random_init=rules.deep_ae_random_init.output.metrics,
+        rbm_check=rules.deep_ae_rbm_check.output.metrics,
+        filters=rules.deep_ae_pretrain.output.filters,
         **{
-            f"{name}_arrays": f"results/models/deep_ae/{name}.npz"
-            for name in ["finetune", "shallow", "codes2d", "pca", "logistic_pca"]
+            f"{name}_arrays": getattr(rules, f"deep_ae_{name}").output.arrays
+            for name in ["pretrained", "shallow", "codes2d", "pca", "logistic_pca"]
         },
     ),
+    claims=[rules.deep_ae_evaluate.output.metrics]
+    + [getattr(rules, f"deep_ae_{name}").output.metrics for name in DEEP_AE_DOCUMENTS],
 )

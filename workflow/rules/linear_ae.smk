@@ -49,12 +49,16 @@ register_section(
     "linear_ae",
     notebook="02_linear_ae.ipynb",
     inputs=dict(
-        trajectory="results/models/linear_ae/trajectory.npz",
-        closed_forms="results/models/linear_ae/closed_forms.npz",
+        trajectory=rules.linear_ae_train.output.npz,
+        closed_forms=rules.linear_ae_closed_forms.output.npz,
         mnist=MNIST,
-        metrics="results/metrics/linear_ae.json",
-        closed_metrics="results/metrics/linear_ae_closed_forms.json",
+        metrics=rules.linear_ae_train.output.metrics,
+        closed_metrics=rules.linear_ae_closed_forms.output.metrics,
     ),
+    claims=[
+        rules.linear_ae_train.output.metrics,
+        rules.linear_ae_closed_forms.output.metrics,
+    ],
     # what only the figures use belongs here, not to the training rules
     figure_args=figure_parameters(**pick(LAE, "n_scatter", "n_closer_examples")),
 )

@@ -17,7 +17,7 @@ compute_rule(
 compute_rule(
     "manifolds_swissroll",
     "manifolds_swissroll.py",
-    input=dict(circle="results/metrics/manifolds_circle.json"),
+    input=dict(circle=rules.manifolds_circle.output.metrics),
     output=dict(
         npz="results/models/manifolds/swissroll.npz",
         metrics="results/metrics/manifolds.json",
@@ -44,10 +44,15 @@ register_section(
     "manifolds",
     notebook="04_manifolds.ipynb",
     inputs=dict(
-        circle="results/models/manifolds/circle.npz",
-        circle_metrics="results/metrics/manifolds_circle.json",
-        swissroll="results/models/manifolds/swissroll.npz",
-        metrics="results/metrics/manifolds.json",
-        mnist_metrics="results/metrics/manifolds_mnist_residual.json",
+        circle=rules.manifolds_circle.output.npz,
+        circle_metrics=rules.manifolds_circle.output.metrics,
+        swissroll=rules.manifolds_swissroll.output.npz,
+        metrics=rules.manifolds_swissroll.output.metrics,
+        mnist_metrics=rules.manifolds_mnist_residual.output.metrics,
     ),
+    claims=[
+        rules.manifolds_circle.output.metrics,
+        rules.manifolds_swissroll.output.metrics,
+        rules.manifolds_mnist_residual.output.metrics,
+    ],
 )

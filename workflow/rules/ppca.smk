@@ -34,8 +34,9 @@ register_section(
     "ppca",
     notebook="03_ppca.ipynb",
     inputs=dict(
-        fit="results/models/ppca/ppca_fit.npz",
-        metrics="results/metrics/ppca.json",
-        bench="results/metrics/ppca_cost_bench.json",
+        fit=rules.ppca_fit.output.npz,
+        metrics=rules.ppca_fit.output.metrics,
+        bench=rules.ppca_cost_bench.output.metrics,
     ),
+    claims=[rules.ppca_fit.output.metrics, rules.ppca_cost_bench.output.metrics],
 )

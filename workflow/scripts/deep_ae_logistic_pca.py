@@ -1,8 +1,8 @@
 """Logistic PCA baseline: W_d, mu fitted on the training images; each test image's code fitted with them fixed."""
 
-from aevq.chapters.deep_ae import logistic_pca_baseline, start_torch_job
+from aevq.chapters.deep_ae import logistic_pca_baseline
 from aevq.data.mnist import load_mnist
-from aevq.runtime import save_npz, snakemake_job, torch_generator, write_json
+from aevq.runtime import save_npz, snakemake_job, start_torch_job, torch_generator, write_json
 from aevq.training import as_tensor
 
 with snakemake_job(snakemake):

@@ -1,15 +1,16 @@
 """Greedy layer-wise CD-1 pretraining of the 784-1000-500-250-30 RBM stack (top RBM: linear Gaussian hiddens)."""
 
-from aevq.chapters.deep_ae import first_layer_filters, pretrain_metrics, start_torch_job
+from aevq.chapters.deep_ae import first_layer_filters, pretrain_metrics
 from aevq.data.mnist import load_mnist
 from aevq.models.checkpoint import save_model
-from aevq.models.deep_ae import pretrain_settings, pretrain_stack, split_validation
-from aevq.runtime import save_npz, snakemake_job, torch_generator, write_json
+from aevq.models.deep_ae import matmul_gflops, pretrain_settings, pretrain_stack, split_validation
+from aevq.runtime import save_npz, snakemake_job, start_torch_job, torch_generator, write_json
 from aevq.training import as_tensor
 
 with snakemake_job(snakemake):
     p = snakemake.params
-    device, gflops_ref = start_torch_job(p.seed, p.device, threads=snakemake.threads, matmul_n=p.matmul_n)
+    device, _ = start_torch_job(p.seed, p.device, threads=snakemake.threads)
+    gflops_ref = matmul_gflops(p.matmul_n, device=device)  # what the training speed is put against
     x_train, _, _, _ = load_mnist(snakemake.input.mnist, n_train=p.n_train, n_test=p.n_test)
     x_fit, _ = split_validation(x_train, p.validation)  # the validation images stay unseen until fine-tuning
     x = as_tensor(x_fit, device)

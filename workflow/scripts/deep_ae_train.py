@@ -3,7 +3,7 @@
 The last ``validation`` training images are held out; the fine-tuning epoch is chosen on them (early stopping), the
 model is trained on the rest, and the test images are only measured (the curve in the figure), never used to choose.
 
-kind = finetune     the unrolled RBM stack (784-1000-500-250-30), fine-tuned
+kind = pretrained   the unrolled RBM stack (784-1000-500-250-30), fine-tuned
        random_init  the same net from random init, same fine-tuning budget
        shallow      a 784-30 nonlinear AE (linear or logistic code, logistic output units), random init
        codes2d      784-1000-500-250-2: the pretrained 784-1000-500-250 stack + a new 250-2 Gaussian top RBM
@@ -14,25 +14,25 @@ from aevq.chapters.deep_ae import (
     fine_tune_timing,
     initial_autoencoder,
     reconstruction_arrays,
-    start_torch_job,
     training_metrics,
 )
 from aevq.data.mnist import load_mnist
 from aevq.models.checkpoint import load_model, save_model
-from aevq.models.deep_ae import split_validation
-from aevq.runtime import save_npz, snakemake_job, torch_generator, write_json
+from aevq.models.deep_ae import matmul_gflops, split_validation
+from aevq.runtime import save_npz, snakemake_job, start_torch_job, torch_generator, write_json
 from aevq.training import as_tensor
 
 with snakemake_job(snakemake):
     p = snakemake.params
     kind, ft = p.kind, p.finetune
-    device, gflops_ref = start_torch_job(p.seed, p.device, threads=snakemake.threads, matmul_n=p.matmul_n)
+    device, _ = start_torch_job(p.seed, p.device, threads=snakemake.threads)
+    gflops_ref = matmul_gflops(p.matmul_n, device=device)  # what the training speed is put against
     x_train, _, x_test_np, y_test = load_mnist(snakemake.input.mnist, n_train=p.n_train, n_test=p.n_test)
     x_fit, x_val_np = split_validation(x_train, p.validation)
     x, x_val, x_test = as_tensor(x_fit, device), as_tensor(x_val_np, device), as_tensor(x_test_np, device)
     g = torch_generator(p.seed, device=device)
     rbms = None
-    if kind in {"finetune", "codes2d"}:  # the pretrained stack
+    if kind in {"pretrained", "codes2d"}:  # the pretrained stack
         rbms = load_model(snakemake.input.rbms, device=device)
     model, info, pre_timing = initial_autoencoder(
         kind,

@@ -1,15 +1,14 @@
 """Train one learner (wake-sleep, reweighted wake-sleep or exact ML) with one top size over seeds, on the shift
 patterns (aevq.chapters.helmholtz.run_learner); save its runs' metrics and the arrays the figures draw."""
 
-import torch
 from tqdm.auto import tqdm
 
 from aevq.chapters.helmholtz import run_learner
-from aevq.runtime import save_npz, snakemake_job, write_json
+from aevq.runtime import save_npz, snakemake_job, start_torch_job, write_json
 
 with snakemake_job(snakemake):
     p = snakemake.params
-    torch.set_num_threads(snakemake.threads)
+    start_torch_job(p.seed, "cpu", threads=snakemake.threads)  # the models draw from their own streams
     doc, arrays = run_learner(
         p.helmholtz,
         p.learner,

@@ -9,12 +9,11 @@ import time
 from aevq.chapters.limits_judge import judge_claims, judge_shape, train_judge
 from aevq.data.mnist import load_mnist
 from aevq.models.checkpoint import save_model
-from aevq.runtime import seed_everything, snakemake_job, torch_device, write_json
+from aevq.runtime import snakemake_job, start_torch_job, write_json
 
 with snakemake_job(snakemake):
     p = snakemake.params
-    seed_everything(p.seed)
-    device = torch_device(p.device, threads=snakemake.threads)
+    device, _ = start_torch_job(p.seed, p.device, threads=snakemake.threads)
     cfg = p.classifier
     x_train, y_train, x_test, y_test = load_mnist(snakemake.input.mnist, n_train=cfg["n_train"], n_test=cfg["n_test"])
     t0 = time.perf_counter()

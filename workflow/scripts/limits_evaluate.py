@@ -8,12 +8,11 @@ from aevq.data.mnist import load_mnist
 from aevq.metrics.judge import Judge
 from aevq.models.checkpoint import load_model
 from aevq.models.vae import GaussianAE, binarized_mnist
-from aevq.runtime import read_json, save_npz, seed_everything, snakemake_job, torch_device, torch_generator, write_json
+from aevq.runtime import read_json, save_npz, snakemake_job, start_torch_job, torch_generator, write_json
 
 with snakemake_job(snakemake):
     p = snakemake.params
-    seed_everything(p.seed)
-    device = torch_device(p.device, threads=snakemake.threads)
+    device, _ = start_torch_job(p.seed, p.device, threads=snakemake.threads)
     g = torch_generator(p.seed)  # every draw of the evaluation, in a fixed order
     x_train, _, x_test, y_test = load_mnist(snakemake.input.mnist, n_train=p.n_train, n_test=p.n_test)
     xb_train, _, xb_test, _ = binarized_mnist(

@@ -7,12 +7,11 @@ from aevq.chapters.linear_ae import first_of_each_class, measure_trained_model, 
 from aevq.data.mnist import load_mnist
 from aevq.metrics.linear_algebra import random_orthogonal
 from aevq.models.linear_ae import LinearAE
-from aevq.runtime import save_npz, seed_everything, snakemake_job, torch_device, write_json
+from aevq.runtime import save_npz, snakemake_job, start_torch_job, write_json
 
 with snakemake_job(snakemake):
     p = snakemake.params
-    rng = seed_everything(p.seed)
-    device = torch_device(p.device, threads=snakemake.threads)
+    device, rng = start_torch_job(p.seed, p.device, threads=snakemake.threads)
     x_train, y_train, x_test, y_test = load_mnist(snakemake.input.mnist, n_train=p.n_train, n_test=p.n_test)
     model = LinearAE(x_train.shape[1], p.d, init_scale=p.train["init_scale"], seed=p.seed, device=device)
     model.fit(x_train, steps=p.train["steps"], lr=p.train["lr"], momentum=p.train["momentum"])

@@ -2,12 +2,11 @@
 
 from aevq.chapters.manifolds import circle_claims, circle_experiment
 from aevq.data.synthetic import circle
-from aevq.runtime import save_npz, seed_everything, snakemake_job, torch_device, write_json
+from aevq.runtime import save_npz, snakemake_job, start_torch_job, write_json
 
 with snakemake_job(snakemake):
     p = snakemake.params
-    seed_everything(p.seed)
-    device = torch_device(p.device, threads=snakemake.threads)
+    device, _ = start_torch_job(p.seed, p.device, threads=snakemake.threads)
     x, t = circle(p.n, seed=p.seed)
     measures, arrays = circle_experiment(
         x, hidden=p.hidden, epochs=p.epochs, batch_size=p.batch_size, lr=p.lr, seed=p.seed, device=device

@@ -3,12 +3,12 @@ nonlinear-AE embeddings, residual variance against dimension, and the chapter's 
 
 from aevq.chapters.manifolds import summary_rows, swissroll_claims, swissroll_experiment
 from aevq.data.synthetic import swiss_roll
-from aevq.runtime import read_json, save_npz, seed_everything, snakemake_job, torch_device, write_json
+from aevq.runtime import read_json, save_npz, snakemake_job, start_torch_job, write_json
 
 with snakemake_job(snakemake):
     p = snakemake.params
-    seed_everything(p.seed)  # also the global NumPy state that scikit-learn's Isomap (ARPACK) starts from
-    device = torch_device(p.device, threads=snakemake.threads)
+    # the seed is also the global NumPy state that scikit-learn's Isomap (ARPACK) starts from
+    device, _ = start_torch_job(p.seed, p.device, threads=snakemake.threads)
     x, t = swiss_roll(p.n, seed=p.seed, noise=p.noise)
     measures, arrays = swissroll_experiment(x, t, k=p.k, max_dim=p.max_dim, ae=p.ae, seed=p.seed, device=device)
     save_npz(snakemake.output.npz, x=x, t=t, **arrays)

@@ -10,7 +10,7 @@ of the chapter:
 * unrolled, it is the encoder G_phi (weights W_e = W_l^T) and the decoder H_theta (W_d = W_l, so W_d = W_e^T) of
   the deep AE, fine-tuned end to end on the cross-entropy; the epoch is chosen on a validation split;
 * the same net from random init, a shallow 784-30 AE and a 2-D code net train by the same rule and budget;
-* PCA (closed form: the top k eigenvectors of the training covariance C = (X - mu)^T (X - mu) / n) and logistic PCA
+* PCA (``aevq.metrics.pca``, the project's one: the top k eigenvectors of the training covariance) and logistic PCA
   (x_hat = sigmoid(W_d z + mu), a code z fitted per image, no encoder) are the paper's baselines;
 * the RBM's p(h | v) factorizes into prod_j sigmoid(c_j + v.W[:, j]) (exact enumeration on a tiny RBM).
 
@@ -28,14 +28,15 @@ import numpy as np
 
 from aevq.claims import claim
 from aevq.data.mnist import class_picks
+from aevq.metrics.pca import PCA
 from aevq.metrics.speed import throughput
 from aevq.paper import HS2006, HS2006_CG_EPOCHS, HS2006_N_TEST, HS2006_N_TRAIN, HS2006_PRETRAIN_EPOCHS
 from aevq.paper import HS2006_TEST_ERROR as PAPER
 
 # the nets that train by ``deep_ae_train.py``: how each one starts
-KINDS = ("finetune", "random_init", "shallow", "codes2d")
+KINDS = ("pretrained", "random_init", "shallow", "codes2d")
 # the metrics documents the chapter's summary gathers, one per rule
-DOCUMENTS = ("pretrain", "finetune", "random_init", "shallow", "codes2d", "pca", "logistic_pca", "rbm_check")
+DOCUMENTS = ("pretrain", "pretrained", "random_init", "shallow", "codes2d", "pca", "logistic_pca", "rbm_check")
 # the fine-tuning curve's training error is measured on the first 2000 training images (drawn, never compared)
 MONITOR_TRAIN_IMAGES = 2000
 # the first-layer RBM filters saved for the notebook's figure (at most)
@@ -66,27 +67,6 @@ def reconstruction_error_se(x: np.ndarray, x_hat: np.ndarray) -> float:
 
 
 # ----------------------------------------------------------------------------------------------- PCA, closed form
-def principal_axes(x_train: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(mu, eigenvalues, eigenvectors) of the training covariance C = (X - mu)^T (X - mu) / n, largest first: the
-    columns of the eigenvector matrix are PCA's axes; the top k span the optimal k-dimensional linear code."""
-    mean = x_train.mean(0)
-    xc = x_train - mean
-    cov = xc.T @ xc / x_train.shape[0]
-    evals, evecs = np.linalg.eigh(cov)
-    order = np.argsort(evals)[::-1]
-    return mean, evals[order], evecs[:, order]
-
-
-def pca_codes(x: np.ndarray, mean: np.ndarray, axes: np.ndarray, k: int) -> np.ndarray:
-    """z = (x - mu) U_k, U_k the top k axes (orthonormal columns: the encoder W_e = U_k^T)."""
-    return (x - mean) @ axes[:, :k]
-
-
-def pca_reconstruct(x: np.ndarray, mean: np.ndarray, axes: np.ndarray, k: int) -> np.ndarray:
-    """x_hat = mu + z U_k^T: the orthogonal projection of x - mu onto the top k axes (the decoder W_d = U_k)."""
-    return mean + pca_codes(x, mean, axes, k) @ axes[:, :k].T
-
-
 def pca_baseline(
     x_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, n_components: int
 ) -> tuple[dict, dict[str, np.ndarray]]:
@@ -95,18 +75,18 @@ def pca_baseline(
     Returns (metrics, arrays): the test errors, the explained variance share sum_{i<=k} lambda_i / sum_i lambda_i,
     and for the notebook the reconstructions of the first test image of each digit and every test image's 2-D code.
     """
-    mean, evals, evecs = principal_axes(x_train)
+    pca = PCA(n_components).fit(x_train)
     picks = class_picks(y_test)
     errors, errors_se, recon_picks = {}, {}, {}
     for k in sorted({n_components, PCA_2D}):
-        x_hat = pca_reconstruct(x_test, mean, evecs, k)
+        x_hat = pca.with_components(k).reconstruct(x_test)
         errors[k] = reconstruction_error(x_test, x_hat)
         errors_se[k] = reconstruction_error_se(x_test, x_hat)
         recon_picks[k] = x_hat[picks]
     arrays = {
         "picks": picks,
         "recon": recon_picks[n_components].astype(np.float32),
-        "codes": pca_codes(x_test, mean, evecs, PCA_2D).astype(np.float32),
+        "codes": pca.with_components(PCA_2D).encode(x_test).astype(np.float32),
         "labels": y_test,
     }
     metrics = {
@@ -116,7 +96,7 @@ def pca_baseline(
         "test_error": errors[n_components],
         "test_error_se": errors_se[n_components],
         "test_error_2_components": errors[PCA_2D],
-        "explained_variance_ratio": float(evals[:n_components].sum() / evals.sum()),
+        "explained_variance_ratio": pca.explained_variance_ratio(),
         "method": "closed form: eigenvectors of the training covariance (float64); test images projected",
     }
     return metrics, arrays
@@ -177,21 +157,6 @@ def factorization_check(n_visible: int, n_hidden: int, n_rows: int, *, seed) -> 
         "max_abs_error_p_h_given_v": max(r["max_abs_error_p_h_given_v"] for r in rows),
         "max_abs_error_free_energy": max(r["abs_error_free_energy"] for r in rows),
     }
-
-
-# ----------------------------------------------------------------------------------------------- the job's setup
-def start_torch_job(seed, device: str, *, threads: int | None = None, matmul_n: int | None = None):
-    """Seed Python, NumPy and torch (torch imported first: ``seed_everything`` seeds it only once it is loaded), pick
-    the device and, where ``matmul_n`` is given, measure the dense-matmul GFLOP/s that the training speed is put
-    against. Returns (device, matmul GFLOP/s or None)."""
-    import torch  # noqa: F401 -- loaded before seeding, so that torch's global generator is seeded too
-
-    from aevq.models.deep_ae import matmul_gflops
-    from aevq.runtime import seed_everything, torch_device
-
-    seed_everything(seed)
-    dev = torch_device(device, threads=threads)
-    return dev, (matmul_gflops(matmul_n, device=dev) if matmul_n is not None else None)
 
 
 # ----------------------------------------------------------------------------------------------- pretraining
@@ -257,11 +222,11 @@ def initial_autoencoder(
 ) -> tuple:
     """The net ``kind`` before fine-tuning. Returns (model, info for the metrics, the top RBM's speed or None).
 
-    * ``finetune``: the pretrained stack ``rbms`` unrolled (W_e = W_l^T, W_d = W_l: the decoder is the encoder
+    * ``pretrained``: the pretrained stack ``rbms`` unrolled (W_e = W_l^T, W_d = W_l: the decoder is the encoder
       transposed);
     * ``codes2d``: the lower layers of ``rbms`` and a new top RBM (d_{L-1} x 2, Gaussian hiddens) pretrained on
       ``x`` now, unrolled;
-    * ``random_init``: the same net as ``finetune`` from a seeded random start;
+    * ``random_init``: the same net as ``pretrained`` from a seeded random start;
     * ``shallow``: a 784-30 net (code units ``shallow_code``), random start.
     """
     from aevq.models.deep_ae import DeepAutoencoder, pretrain_settings, pretrain_stack
@@ -269,7 +234,7 @@ def initial_autoencoder(
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     info, pre_timing = {}, None
-    if kind in {"finetune", "codes2d"}:
+    if kind in {"pretrained", "codes2d"}:
         if kind == "codes2d":
             rbms = pretrain_stack(
                 x, sizes, batch_size=batch_size, generator=generator, rbms=rbms[:-1], **pretrain_settings(pretrain)
@@ -411,7 +376,7 @@ def training_metrics(
 def model_test_errors(docs: dict[str, dict]) -> dict[str, float]:
     """Each model's test error from the chapter's metrics documents (``docs[name]`` for every name in DOCUMENTS)."""
     return {
-        "deep": docs["finetune"]["test_error"],
+        "deep": docs["pretrained"]["test_error"],
         "random": docs["random_init"]["test_error"],
         "shallow": docs["shallow"]["test_error"],
         "pca": docs["pca"]["test_error"],
@@ -423,7 +388,7 @@ def model_test_errors(docs: dict[str, dict]) -> dict[str, float]:
 
 def error_table(docs: dict[str, dict]) -> list[dict]:
     """The paper's Fig. 2 table: every model's test error next to the paper's, where it has one."""
-    ours, sizes, lpca = model_test_errors(docs), net_name(docs["finetune"]["sizes"]), docs["logistic_pca"]
+    ours, sizes, lpca = model_test_errors(docs), net_name(docs["pretrained"]["sizes"]), docs["logistic_pca"]
     return [
         {"model": f"deep AE {sizes}, RBM-pretrained + fine-tuned", "ours": ours["deep"], "paper": PAPER["deep"]},
         {"model": f"deep AE {sizes}, random init, same fine-tuning budget", "ours": ours["random"], "paper": None},
@@ -457,7 +422,7 @@ def error_table(docs: dict[str, dict]) -> list[dict]:
 
 def run_scale(docs: dict[str, dict], profile: str) -> str:
     """What this run trained on, next to what the paper did (in every claim's detail)."""
-    ft = docs["finetune"]
+    ft = docs["pretrained"]
     return (
         f"this run: {ft['n_train']} training images ({ft['n_validation']} of the training set held out"
         f" for validation), {ft['n_test']} test images, net {net_name(ft['sizes'])}, RBM pretraining"
@@ -470,17 +435,17 @@ def run_scale(docs: dict[str, dict], profile: str) -> str:
 def chapter_claims(docs: dict[str, dict], profile: str) -> list[dict]:
     """The chapter's claims: the deep AE beats PCA; it reaches the paper's 3.00 (tested by the full profile only);
     pretraining beats random init at an equal budget; the RBM's p(h | v) factorizes."""
-    ours, ft, chk, lpca = model_test_errors(docs), docs["finetune"], docs["rbm_check"], docs["logistic_pca"]
+    ours, ft, chk, lpca = model_test_errors(docs), docs["pretrained"], docs["rbm_check"], docs["logistic_pca"]
     scale = run_scale(docs, profile)
     full_scale = profile == "full"
     # two models on the same test images: each mean error has its standard error over the images; the comparison
     # passes only when the difference exceeds Z_95 standard errors of the difference (variances added: conservative,
     # as the paired errors are positively correlated)
-    se = {k: docs[k]["test_error_se"] for k in ("finetune", "pca", "random_init")}
-    beats_pca, beats_pca_half = ours["pca"] - ours["deep"], Z_95 * float(np.hypot(se["pca"], se["finetune"]))
+    se = {k: docs[k]["test_error_se"] for k in ("pretrained", "pca", "random_init")}
+    beats_pca, beats_pca_half = ours["pca"] - ours["deep"], Z_95 * float(np.hypot(se["pca"], se["pretrained"]))
     pretrain_gain, pretrain_half = (
         ours["random"] - ours["deep"],
-        Z_95 * float(np.hypot(se["random_init"], se["finetune"])),
+        Z_95 * float(np.hypot(se["random_init"], se["pretrained"])),
     )
     return [
         claim(
@@ -579,7 +544,7 @@ def summary_rows(docs: dict[str, dict], profile: str) -> list[dict]:
     return [
         {
             "model": "deep AE, RBM pretraining",
-            "latent": f"{docs['finetune']['sizes'][-1]}-D deterministic code",
+            "latent": f"{docs['pretrained']['sizes'][-1]}-D deterministic code",
             "how_trained": "greedy CD-1 RBM stack, unrolled, fine-tuned by backprop on cross-entropy, epochs chosen"
             " on a validation split",
             "key_result": f"MNIST test squared error {ours['deep']:.2f} vs PCA-{docs['pca']['n_components']}'s"

@@ -22,7 +22,7 @@ samples that are shift patterns are all exact.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import torch
@@ -59,6 +59,31 @@ class LearnerSettings:
             n_samples=int(cfg.get("n_samples", 1)),
             q_update=tuple(cfg.get("q_update", ("wake", "sleep"))),
         )
+
+
+@dataclass(frozen=True)
+class ComparisonSettings:
+    """The comparison's own settings (config ``helmholtz``, without the per-learner ``learners`` block): the machine
+    below the top layer, the data, the budget and what is measured along and after each run."""
+
+    p_on: float
+    sizes: tuple[int, ...]
+    seeds: int
+    budget: int
+    n_train: int
+    init_scale: float
+    n_evals: int
+    n_wake: int
+    n_mc: int
+    n_dreams: int
+    n_show: int
+    control_patterns: int
+    tops: tuple[int, ...] = ()  # the top-layer sizes compared (the summary's; one learner's job runs one)
+
+    @classmethod
+    def from_config(cls, cfg: dict) -> ComparisonSettings:
+        names = [f.name for f in fields(cls)]
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in cfg.items() if k in names})
 
 
 # ----------------------------------------------------------------------------------------------- exact measurements
@@ -356,7 +381,7 @@ def comparison_claims(summary: dict, sizes, budget: int, tops, main: dict) -> li
 
 
 # -- the chapter's two jobs ---------------------------------------------------------------------------------------
-def run_learner(hh: dict, learner: str, n_top: int, settings_cfg: dict, seed: int, *, progress=None):
+def run_learner(hh_cfg: dict, learner: str, n_top: int, settings_cfg: dict, seed: int, *, progress=None):
     """Train ``learner`` with ``n_top`` top units over the chapter's seeds on the shift patterns: each seed's exact
     KL curve and final measures, the first seed's exact float64 tables, and, for the lecture's wake-sleep machine
     (one top unit), its first seed in full detail, the seeded-causes control and the data the notebook draws.
@@ -365,23 +390,24 @@ def run_learner(hh: dict, learner: str, n_top: int, settings_cfg: dict, seed: in
     (seed, 5, i) its initial weights (the same for every learner), the others for the evaluations. Returns the
     metrics document and the arrays for the figures.
     """
-    sizes = list(hh["sizes"]) + [n_top]
+    hh = ComparisonSettings.from_config(hh_cfg)
+    sizes = list(hh.sizes) + [n_top]
     settings = LearnerSettings.from_config(settings_cfg)
-    dist = shifter_distribution(hh["p_on"])
-    X_train, _ = sample_shifter(hh["n_train"], np.random.default_rng((seed, 1)), p_on=hh["p_on"])
+    dist = shifter_distribution(hh.p_on)
+    X_train, _ = sample_shifter(hh.n_train, np.random.default_rng((seed, 1)), p_on=hh.p_on)
     main = learner == "wake_sleep" and n_top == 1
     runs, arrays = [], {}
-    for i in range(min(hh["seeds"], settings_cfg.get("seeds", hh["seeds"]))):
-        order = data_stream(hh["n_train"], hh["budget"], (seed, 2, i))
+    for i in range(min(hh.seeds, settings_cfg.get("seeds", hh.seeds))):
+        order = data_stream(hh.n_train, hh.budget, (seed, 2, i))
         detail = None
         if main and i == 0:  # the lecture's machine: its free energy, gap and the two phases' objectives
-            wake_x, _ = sample_shifter(hh["n_wake"], np.random.default_rng((seed, 3)), p_on=hh["p_on"])
+            wake_x, _ = sample_shifter(hh.n_wake, np.random.default_rng((seed, 3)), p_on=hh.p_on)
             wake_index = dist.index(wake_x)
             eval_rng = np.random.default_rng((seed, 4))
 
             def detail(hm, wake_x=wake_x, wake_index=wake_index, eval_rng=eval_rng):
                 return detailed_evaluation(
-                    hm, dist, wake_x, wake_index, n_mc=hh["n_mc"], n_dreams=hh["n_dreams"], rng=eval_rng
+                    hm, dist, wake_x, wake_index, n_mc=hh.n_mc, n_dreams=hh.n_dreams, rng=eval_rng
                 )
 
         run = train_seed(
@@ -392,8 +418,8 @@ def run_learner(hh: dict, learner: str, n_top: int, settings_cfg: dict, seed: in
             order,
             dist,
             seed=(seed, 5, i),  # the same initial weights for every learner
-            init_scale=hh["init_scale"],
-            n_evals=hh["n_evals"],
+            init_scale=hh.init_scale,
+            n_evals=hh.n_evals,
             detail=detail,
             progress=(lambda it, i=i: progress(it, f"{learner} top {n_top} seed {i}")) if progress else None,
         )
@@ -405,7 +431,7 @@ def run_learner(hh: dict, learner: str, n_top: int, settings_cfg: dict, seed: in
         )
         run["final"], _ = final_measures(hm, dist)
         run["seed"] = i
-        arrays[f"dreams_{i}"] = hm.sample(hh["n_show"], rng=np.random.default_rng((seed, 6, i)))
+        arrays[f"dreams_{i}"] = hm.sample(hh.n_show, rng=np.random.default_rng((seed, 6, i)))
         if i == 0:  # float64 exact tables of the first seed: the bound F >= -log p(x) is checked on these
             ex = hm.exact(dist.patterns)
             run["final"]["min_gap_float64_bits"] = float(ex["kl_qp"].min() / np.log(2.0))
@@ -416,12 +442,12 @@ def run_learner(hh: dict, learner: str, n_top: int, settings_cfg: dict, seed: in
         print({"seed": i, **run["final"], "train_s": round(run["train_s"], 2)}, flush=True)
 
     control = None
-    if main and hh["control_patterns"]:
+    if main and hh.control_patterns:
         control = seeded_causes_control(
             sizes,
             settings,
             X_train,
-            data_stream(hh["n_train"], hh["control_patterns"], (seed, 7)),
+            data_stream(hh.n_train, hh.control_patterns, (seed, 7)),
             dist,
             seed=(seed, 8),
         )
@@ -429,7 +455,7 @@ def run_learner(hh: dict, learner: str, n_top: int, settings_cfg: dict, seed: in
 
     if main:  # what the notebook draws besides the runs: data samples and p_data's tables
         arrays["shown"], arrays["shown_direction"] = sample_shifter(
-            hh["n_show"], np.random.default_rng((seed, 9)), p_on=hh["p_on"]
+            hh.n_show, np.random.default_rng((seed, 9)), p_on=hh.p_on
         )
         arrays.update(patterns=dist.patterns, prob=dist.prob, p_right=dist.p_right, ambiguous=dist.ambiguous)
     arrays["patterns_seen"] = np.array([r["patterns_seen"] for r in runs[0]["history"]])
@@ -439,7 +465,7 @@ def run_learner(hh: dict, learner: str, n_top: int, settings_cfg: dict, seed: in
         "n_top": n_top,
         "sizes": sizes,
         "settings": settings_cfg,
-        "budget_patterns": int(hh["budget"]),
+        "budget_patterns": int(hh.budget),
         "summary": summarise_setting(runs),
         "runs": runs,
         "control_seeded_causes": control,
@@ -447,12 +473,13 @@ def run_learner(hh: dict, learner: str, n_top: int, settings_cfg: dict, seed: in
     return doc, arrays
 
 
-def summary_document(hh: dict, docs: list[dict], first_kl_qp: np.ndarray, profile: str) -> dict:
+def summary_document(hh_cfg: dict, docs: list[dict], first_kl_qp: np.ndarray, profile: str) -> dict:
     """The chapter's metrics from every learner x top-size run document: the comparison table (without wall
     times: those go under "timing"), the lecture's machine (wake-sleep, one top unit, first seed) in full, the
     claims and the rows of the lecture's summary table. ``first_kl_qp``: that machine's exact KL(Q||P) per pattern."""
-    dist = shifter_distribution(hh["p_on"])
-    tops = list(hh["tops"])
+    hh = ComparisonSettings.from_config(hh_cfg)
+    dist = shifter_distribution(hh.p_on)
+    tops = list(hh.tops)
     by_setting = {(d["learner"], d["n_top"]): d for d in docs}
     summary = {lrn: {t: by_setting[lrn, t]["summary"] for t in tops} for lrn in LEARNERS}
     lead = by_setting["wake_sleep", 1]
@@ -463,9 +490,9 @@ def summary_document(hh: dict, docs: list[dict], first_kl_qp: np.ndarray, profil
         "n_settings": len(docs),
         "independent_valid": independent_pixel_valid_share(dist),
     }
-    sizes = list(hh["sizes"]) + [1]
+    sizes = list(hh.sizes) + [1]
     net = "-".join(map(str, sizes))
-    claims = comparison_claims(summary, sizes, int(hh["budget"]), tops, main)
+    claims = comparison_claims(summary, sizes, int(hh.budget), tops, main)
     table = [
         {
             "learner": lrn,
@@ -486,7 +513,7 @@ def summary_document(hh: dict, docs: list[dict], first_kl_qp: np.ndarray, profil
         "profile": profile,
         "sizes": sizes,
         "tops": tops,
-        "budget_patterns": int(hh["budget"]),
+        "budget_patterns": int(hh.budget),
         "n_distinct_patterns": int(len(dist.prob)),
         "entropy_data_bits": dist.entropy_bits,
         "kl_independent_pixels_bits": independent_pixel_kl_bits(dist),

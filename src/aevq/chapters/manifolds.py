@@ -36,6 +36,7 @@ from aevq.metrics.manifolds import (
     spearman_abs,
     trustworthiness,
 )
+from aevq.metrics.pca import PCA, covariance
 from aevq.paper import TENENBAUM2000, TENENBAUM2000_ISOMAP_RV_D2_MAX, TENENBAUM2000_PCA_RV_D2_MIN
 
 #: how many standard errors a covariance entry may deviate from 1/2 I (a 4-sigma band: chance exceedance ~ 1e-4)
@@ -65,14 +66,14 @@ def circle_covariance(x: np.ndarray) -> dict:
     (E cos^4 t = 3/8, (E cos^2 t)^2 = 1/4; cos t sin t = sin(2t)/2), so its standard error is sqrt(1/(8N)).
     Returns N, C, that standard error, max |C - 1/2 I|, the eigenvalues of C (decreasing) and tr C."""
     n = x.shape[0]
-    cov = np.cov(x, rowvar=False, bias=True)
-    evals = np.linalg.eigh(cov)[0]  # eigh, as pca_reconstruction: eigvalsh may differ in the last bits
+    pca = PCA(2).fit(x)  # the project's one PCA: C and its eigenvalues
+    cov, evals = covariance(x)[1], pca.eigenvalues_
     return {
         "n": n,
         "covariance": cov,
         "covariance_se": float(np.sqrt(1.0 / (8.0 * n))),
         "covariance_max_abs_deviation": float(np.max(np.abs(cov - 0.5 * np.eye(2)))),
-        "eigenvalues": evals[::-1],
+        "eigenvalues": evals,
         "total_variance": float(np.trace(cov)),
     }
 
@@ -81,11 +82,7 @@ def pca_reconstruction(x: np.ndarray, d: int) -> np.ndarray:
     """The best linear d-dim reconstruction: x_hat = W W^T (x - mean) + mean, W the d leading eigenvectors of C.
 
     Its squared error is the sum of the remaining eigenvalues of C (for the circle and d = 1: the second, 1/2)."""
-    cov = np.cov(x, rowvar=False, bias=True)
-    _, evecs = np.linalg.eigh(cov)
-    w = evecs[:, np.arange(cov.shape[0] - d, cov.shape[0])]  # eigh sorts eigenvalues increasingly: the last d
-    xc = x - x.mean(axis=0)
-    return xc @ w @ w.T + x.mean(axis=0)
+    return PCA(d).fit(x).reconstruct(x)
 
 
 def total_variance(x: np.ndarray) -> float:

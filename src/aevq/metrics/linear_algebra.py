@@ -18,52 +18,7 @@ import numpy as np
 import scipy.linalg
 import scipy.stats
 
-# -- PCA ----------------------------------------------------------------------------------------------------------
-
-
-def covariance(x: np.ndarray, mean: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Return (mean, Sigma_x) with Sigma_x = (1/N) sum_i (x_i - mean)(x_i - mean)^T, in float64."""
-    x = np.asarray(x, dtype=np.float64)
-    mean = x.mean(axis=0) if mean is None else np.asarray(mean, dtype=np.float64)
-    xc = x - mean
-    return mean, xc.T @ xc / x.shape[0]
-
-
-def pca_eig(sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Eigendecomposition Sigma_x = U Lambda U^T with eigenvalues in decreasing order (columns of U = u_j)."""
-    lam, u = np.linalg.eigh(np.asarray(sigma, dtype=np.float64))
-    order = np.argsort(lam)[::-1]
-    lam, u = lam[order], u[:, order]
-    # fix each eigenvector's sign (largest-magnitude entry positive) so results are reproducible across LAPACKs
-    signs = np.sign(u[np.argmax(np.abs(u), axis=0), np.arange(u.shape[1])])
-    signs[signs == 0] = 1.0
-    return np.clip(lam, 0.0, None), u * signs
-
-
-class PCA:
-    """Closed-form PCA, the global optimum of the linear AE: P* = U_{1:d} U_{1:d}^T (scikit-learn style)."""
-
-    def __init__(self, n_components: int):
-        self.n_components = int(n_components)
-
-    def fit(self, x: np.ndarray) -> PCA:
-        self.mean_, sigma = covariance(x)
-        self.eigenvalues_, self.eigenvectors_ = pca_eig(sigma)
-        self.components_ = self.eigenvectors_[:, : self.n_components].T  # (d, D) = optimal W_e
-        return self
-
-    def encode(self, x: np.ndarray) -> np.ndarray:
-        return (np.asarray(x, dtype=np.float64) - self.mean_) @ self.components_.T
-
-    def decode(self, z: np.ndarray) -> np.ndarray:
-        return z @ self.components_ + self.mean_
-
-    def reconstruct(self, x: np.ndarray) -> np.ndarray:
-        return self.decode(self.encode(x))
-
-    def loss_floor(self) -> float:
-        """L_min = sum_{j>d} lambda_j (training-set loss of the optimal linear AE)."""
-        return float(self.eigenvalues_[self.n_components :].sum())
+from aevq.metrics.pca import PCA, covariance, pca_eig  # noqa: F401 -- the one PCA (aevq.metrics.pca)
 
 
 def squared_error_per_image(x: np.ndarray, x_hat: np.ndarray) -> float:

@@ -23,6 +23,8 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, shortest_path
 from scipy.spatial.distance import pdist, squareform
 
+from aevq.metrics.pca import PCA
+
 
 def knn_graph(x: np.ndarray, k: int) -> csr_matrix:
     """Symmetric K-nearest-neighbour graph: i~j if j is among i's K nearest or i among j's; weight = ||x_i - x_j||."""
@@ -89,9 +91,7 @@ def classical_mds(d: np.ndarray, n_components: int) -> tuple[np.ndarray, np.ndar
 
 def pca_scores(x: np.ndarray, n_components: int) -> np.ndarray:
     """The first ``n_components`` principal-component scores (X - mean) V_d, with the same sign convention."""
-    xc = np.asarray(x, dtype=np.float64) - np.mean(x, axis=0)
-    _, _, vt = np.linalg.svd(xc, full_matrices=False)
-    return _fix_signs(xc @ vt[:n_components].T)
+    return _fix_signs(PCA(n_components).fit(x).encode(x))
 
 
 def _fix_signs(y: np.ndarray) -> np.ndarray:

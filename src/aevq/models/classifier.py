@@ -13,6 +13,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F  # noqa: N812
 
+from aevq.models.mlp import mlp
 from aevq.models.seeding import PrivateTorchRNG
 from aevq.runtime import torch_generator
 
@@ -52,8 +53,6 @@ class MnistCNN(nn.Module):
                 self.conv2 = nn.Conv2d(c1, c2, kernel)
                 self.fc = nn.Linear(c2 * side * side, hidden[-1])
             elif arch == "mlp":
-                from aevq.models.vae import mlp
-
                 self.body = mlp([784, *hidden])
             else:
                 raise ValueError(f"arch must be 'cnn' or 'mlp', not {arch!r}")

@@ -29,17 +29,9 @@ from torch import nn
 
 from aevq.models.arrays import numpy_native
 from aevq.models.contract import CodeSizes
+from aevq.models.mlp import mlp
 from aevq.runtime import torch_generator
 from aevq.training import as_tensor, fit_minibatch
-
-
-def _mlp(sizes: list[int]) -> nn.Sequential:
-    layers: list[nn.Module] = []
-    for i in range(len(sizes) - 1):
-        layers.append(nn.Linear(sizes[i], sizes[i + 1]))
-        if i < len(sizes) - 2:
-            layers.append(nn.Tanh())
-    return nn.Sequential(*layers)
 
 
 class MLPAutoencoder(nn.Module, CodeSizes):
@@ -63,8 +55,8 @@ class MLPAutoencoder(nn.Module, CodeSizes):
         self.input_dim, self.latent_dim, self.latent, self.seed = input_dim, latent_dim, latent, int(seed)
         self.device = torch.device(device)
         code_units = 2 if latent == "angle" else latent_dim  # encoder outputs (a, b) for the angle code
-        self.encoder = _mlp([input_dim, *hidden, code_units])
-        self.decoder = _mlp([code_units, *reversed(hidden), input_dim])
+        self.encoder = mlp([input_dim, *hidden, code_units], activation=nn.Tanh)
+        self.decoder = mlp([code_units, *reversed(hidden), input_dim], activation=nn.Tanh)
         self._init_weights(torch_generator(self.seed))
         self.register_buffer("mean_", torch.zeros(input_dim))
         self.register_buffer("scale_", torch.ones(()))

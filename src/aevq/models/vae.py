@@ -29,20 +29,11 @@ from torch.nn import functional as F  # noqa: N812
 
 from aevq.models.arrays import numpy_native
 from aevq.models.contract import CodeSizes
+from aevq.models.mlp import mlp
 from aevq.models.seeding import PrivateTorchRNG
 from aevq.runtime import torch_generator
 
 LOG_2PI = math.log(2 * math.pi)
-
-
-def mlp(sizes: list[int]) -> nn.Sequential:
-    """Linear layers with ReLU between them (none after the last)."""
-    layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        layers.append(nn.Linear(a, b))
-        if i < len(sizes) - 2:
-            layers.append(nn.ReLU())
-    return nn.Sequential(*layers)
 
 
 def kl_diag_gaussian(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:

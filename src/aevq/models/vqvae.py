@@ -19,7 +19,8 @@ from torch import nn
 
 from aevq.models.arrays import numpy_native
 from aevq.models.contract import CodeSizes
-from aevq.models.vae import MnistMLPModel, bernoulli_log_lik, mlp
+from aevq.models.mlp import mlp
+from aevq.models.vae import MnistMLPModel, bernoulli_log_lik
 
 
 def perplexity(counts: np.ndarray) -> float:
