@@ -31,10 +31,10 @@ pre{background:#f6f8fa;padding:.8em;overflow-x:auto;font-size:.8em}
 span.measured,span.config{font-variant-numeric:tabular-nums}
 math[display=block]{margin:.4em 0}
 nav.toc{font-size:.9em} nav.toc a{margin-right:.9em;white-space:nowrap}
-@page{size:A4;margin:11mm 12mm}
+@page{size:A4;margin:9mm 10mm}
 @media print{body{max-width:none;margin:0;font-size:9.5pt;line-height:1.35} details:not([open])>*:not(summary){display:none}
 h2{break-before:auto;break-after:avoid;margin-top:1em} a{color:inherit;text-decoration:none}
-figure{margin:.7em 0} figure img{max-height:9.5cm} table{font-size:.82em} p.prov{font-size:.72em}}
+figure{margin:.7em 0} figure img{max-height:7.5cm} table{font-size:.82em} p.prov{font-size:.72em}}
 """
 
 TEMPLATE = r"""<!DOCTYPE html>
