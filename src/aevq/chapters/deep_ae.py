@@ -548,7 +548,7 @@ def summary_rows(docs: dict[str, dict], profile: str) -> list[dict]:
             "how_trained": "greedy CD-1 RBM stack, unrolled, fine-tuned by backprop on cross-entropy, epochs chosen"
             " on a validation split",
             "key_result": f"MNIST test squared error {ours['deep']:.2f} vs PCA-{docs['pca']['n_components']}'s"
-            f" {ours['pca']:.2f} and random init's {ours['random']:.2f} ({docs['finetune']['n_train']} training"
+            f" {ours['pca']:.2f} and random init's {ours['random']:.2f} ({docs['pretrained']['n_train']} training"
             f" images; paper:"
             f" {PAPER['deep']:.2f} vs {PAPER['pca']:.2f})",
         }
