@@ -23,7 +23,15 @@ from tests.conftest import QUICK, copy_repo, described_rules, run_snakemake
 from tests.slurm_cluster import FAKE_GPU, PARTITION, SlurmCluster, missing_binaries
 
 REPO = Path(__file__).resolve().parents[1]
-SLURM = ("--workflow-profile", "workflow/profiles/slurm", "--slurm-init-seconds-before-status-checks", "2")
+# status checks every 2 s instead of 10: the test cluster answers at once, and its jobs are seconds long
+SLURM = (
+    "--workflow-profile",
+    "workflow/profiles/slurm",
+    "--slurm-init-seconds-before-status-checks",
+    "2",
+    "--seconds-between-status-checks",
+    "2",
+)
 
 
 def load_script(name: str):

@@ -224,6 +224,8 @@ def summarise(cfg: dict, runs: list[dict], dist, control: dict) -> dict:
         "n_dreams": int(cfg["n_dreams"]),
         "entropy_data_bits": dist.entropy_bits,
         "n_single_pairs": 2 * WIDTH,
-        "runs": runs,
+        # wall times under "timing" (run comparisons leave it out), the rest of each seed's record as it came
+        "runs": [{k: v for k, v in r.items() if k != "train_s"} for r in runs],
+        "timing": {"train_s_per_seed": [r["train_s"] for r in runs if "train_s" in r]},
         "claims": rows,
     }
