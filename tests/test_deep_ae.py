@@ -378,11 +378,13 @@ def _chapter_docs(*, deep=5.0, pca=13.0, random=8.0, fact_err=1e-15, se=0.1):
         | {"n_visible": 4, "n_hidden": 5},
         "pretrain": {
             "epochs": 2,
-            "timing": {"seconds_per_epoch_all_layers": 1.0, "total_train_seconds": 2.0, "layers": []} | timing,
+            "timing": {"seconds_per_epoch_all_layers": 1.0, "total_train_seconds": 2.0, "layers": []}
+            | timing
+            | {"precision": "bf16"},
         },
     }
     for key in ch.KINDS:
-        docs[key]["timing"] = {"finetune": timing}
+        docs[key]["timing"] = {"finetune": timing, "precision": "fp32"}
     return docs
 
 
@@ -425,6 +427,7 @@ def test_chapter_metrics_gathers_the_table_summary_and_timing():
     assert "5.00 vs PCA-4's 13.00" in out["summary_rows"][0]["key_result"]
     assert [r["stage"] for r in out["timing"]["stages"]] == ["pretrain (all RBMs)", *ch.KINDS]
     assert out["timing"]["stages"][1]["train_seconds"] == 3.0 and out["timing"]["threads_requested"] == 2
+    assert [r["precision"] for r in out["timing"]["stages"]] == ["bf16"] + ["fp32"] * len(ch.KINDS)
 
 
 @pytest.mark.parametrize("kind", ch.KINDS)
@@ -454,14 +457,14 @@ def test_chapter_nets_in_miniature(kind):
     if kind == "pretrained":  # unrolled: the decoder is the encoder transposed
         assert all(torch.equal(d.weight, e.weight.T) for e, d in zip(model.enc, reversed(model.dec), strict=True))
     before = evaluate(model, x)["error"]
-    ft = dict(max_epochs=3, patience=3, lr=0.01, optimizer="adam", cg_block=50, cg_line_searches=3)
-    result = ch.fine_tune_net(model, x, x_val, x_test, finetune=ft, batch_size=20, generator=g, desc=kind)
+    ft = dict(max_epochs=3, patience=3, lr=0.01, optimizer="adam", batch_size=20, cg_block=50, cg_line_searches=3)
+    result = ch.fine_tune_net(model, x, x_val, x_test, finetune=ft, generator=g, desc=kind)
     assert all({"train_error", "test_error"} <= set(h) for h in result.history)
     assert result.history[0]["train_error"] == before  # the monitor's probe: the first training images (all here)
     arrays = ch.reconstruction_arrays(model, x_test, y_test, with_codes=kind == "codes2d")
     assert arrays["recon"].shape == (10, 16) and ("codes" in arrays) == (kind == "codes2d")
     metrics = ch.training_metrics(
-        kind, sizes, result, info=info, finetune=ft, batch_size=20, n_train=200, n_test=50, n_validation=50, timing={}
+        kind, sizes, result, info=info, finetune=ft, n_train=200, n_test=50, n_validation=50, timing={}
     )
     best = result.history[result.best_epoch]
     assert metrics["test_error"] == best["test_error"] and metrics["val_error"] == best["val_error"]

@@ -5,9 +5,10 @@ Checkpoints: one format that records the constructor arguments, so a file alone 
 import numpy as np
 import torch
 
+from aevq.metrics.speed import matmul_gflops
 from aevq.models.checkpoint import load_extra, load_model, save_model
 from aevq.models.classifier import MnistCNN
-from aevq.models.deep_ae import DeepAutoencoder, matmul_gflops
+from aevq.models.deep_ae import DeepAutoencoder
 from aevq.models.mlp import mlp
 from aevq.models.rbm import RBM
 from aevq.models.vae import GaussianAE

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from aevq.claims import claim, gather
-from aevq.report import build_report, claims_table, coverage_entries, provenance_line, source_link_base
+from aevq.report import (
+    benchmark_table,
+    build_report,
+    claims_table,
+    coverage_entries,
+    provenance_line,
+    source_link_base,
+    training_speeds,
+)
 from aevq.report_text import ReportTextError, TextContext, parse_reference, render
 
 REPO = Path(__file__).resolve().parents[1]
@@ -303,3 +311,25 @@ def test_every_caption_and_intro_follows_the_conventions(path):
     source = pipeline.read_section(path)["intro"] if path.parent.name == "sections" else path.read_text()
     problems = text_problems(source, path.name)
     assert not problems, problems
+
+
+def test_the_timing_table_says_which_precision_each_training_job_ran(tmp_path):
+    metrics = {
+        "deep_ae_pretrain": {"timing": {"precision": "bf16", "fraction_of_matmul": 0.41}},
+        "deep_ae_pretrained": {"timing": {"precision": "bf16", "finetune": {"fraction_of_matmul": 0.52}}},
+        "limits": {"training": {"vae_d20": {"job": "limits_train_vae_d20", "precision": "fp32"}}},
+        "ppca": {"timing": {"fit_s": 3.0}},  # no training precision: not a torch training job
+    }
+    speeds = training_speeds(metrics)
+    assert speeds == {
+        "deep_ae_pretrain": ("bf16", 0.41),
+        "deep_ae_pretrained": ("bf16", 0.52),
+        "limits_train_vae_d20": ("fp32", None),
+    }
+    for job in ("deep_ae_pretrained", "ppca_fit"):
+        (tmp_path / f"{job}.tsv").write_text("s\th:m:s\tmax_rss\n12.5\t0:00:12\t300\n")
+    html = benchmark_table(tmp_path, speeds)
+    assert "<th>precision</th>" in html
+    assert '<td>deep_ae_pretrained</td><td class="num">12.5</td><td class="num">300</td><td>bf16</td>' in html
+    assert '<td class="num">0.52</td>' in html
+    assert '<td>ppca_fit</td><td class="num">12.5</td><td class="num">300</td><td></td><td class="num"></td>' in html

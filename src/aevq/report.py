@@ -303,17 +303,49 @@ def benchmark_rows(bench_dir: Path) -> list[tuple[str, float, str]]:
     return rows
 
 
-def benchmark_table(bench_dir: Path) -> str:
+def training_speeds(metrics: Mapping[str, Any]) -> dict[str, tuple[str, float | None]]:
+    """Per training job (its benchmark's name): the precision it trained in and the fraction of that precision's
+    dense-matmul rate its training reached, from the metrics documents that record them (the deep AE's nets and
+    RBMs, under "timing"; the limits models, under "training", each with its job's name)."""
+    out: dict[str, tuple[str, float | None]] = {}
+    for stem, doc in metrics.items():
+        if not isinstance(doc, Mapping):
+            continue
+        timing = doc.get("timing")
+        if isinstance(timing, Mapping) and "precision" in timing:
+            rate = timing.get("fraction_of_matmul", (timing.get("finetune") or {}).get("fraction_of_matmul"))
+            out[stem] = (timing["precision"], rate)
+        for record in (doc.get("training") or {}).values():
+            if isinstance(record, Mapping) and "job" in record and "precision" in record:
+                out[record["job"]] = (record["precision"], record.get("fraction_of_matmul"))
+    return out
+
+
+def benchmark_table(bench_dir: Path, speeds: Mapping[str, tuple[str, float | None]] | None = None) -> str:
+    """Every job's wall time and peak memory; for a training job also the precision it ran in and the fraction of
+    that precision's matmul rate it reached (``speeds``, from :func:`training_speeds`)."""
     rows = benchmark_rows(bench_dir)
     if not rows:
         return "<p class=muted>No benchmark files found.</p>"
+    speeds = speeds or {}
     total = sum(r[1] for r in rows)
+
+    def speed_cells(job: str) -> str:
+        precision, rate = speeds.get(job, ("", None))
+        shown = "" if rate is None else f"{rate:.2f}"
+        return f'<td>{_esc(precision)}</td><td class="num">{shown}</td>'
+
     body = "".join(
-        f'<tr><td>{_esc(n)}</td><td class="num">{s:.1f}</td><td class="num">{_esc(m)}</td></tr>' for n, s, m in rows
+        f'<tr><td>{_esc(n)}</td><td class="num">{s:.1f}</td><td class="num">{_esc(m)}</td>{speed_cells(n)}</tr>'
+        for n, s, m in rows
     )
     return (
-        f"<p>Sum of job wall times: <b>{total:.0f} s</b> (jobs may have run in parallel).</p>"
-        "<table><tr><th>job</th><th>wall time (s)</th><th>max RSS (MB)</th></tr>" + body + "</table>"
+        f"<p>Sum of job wall times: <b>{total:.0f} s</b> (jobs may have run in parallel). For each training job:"
+        " the arithmetic it trained in (fp32, or bf16 autocast with float32 weights; config <code>precision</code>)"
+        " and the share of that arithmetic's dense-matmul rate, measured in the same job, that its training"
+        " reached.</p>"
+        "<table><tr><th>job</th><th>wall time (s)</th><th>max RSS (MB)</th><th>precision</th>"
+        "<th>share of matmul rate</th></tr>" + body + "</table>"
     )
 
 
@@ -546,7 +578,9 @@ def build_report(
         dirty=dirty,
         link_base=link_base,
         versions=package_versions(),
-        benchmarks=Markup(benchmark_table(Path(bench_dir))),
+        benchmarks=Markup(
+            benchmark_table(Path(bench_dir), training_speeds({stem: ctx.metric(stem) for stem in list(ctx.metrics)}))
+        ),
         config_yaml=yaml.safe_dump(config, sort_keys=False),
     )
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)

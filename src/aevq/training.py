@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 from tqdm.auto import tqdm
 
+from aevq.precision import autocast
 from aevq.runtime import DivergenceError, check_finite, check_progress
 
 
@@ -27,6 +28,7 @@ def fit_minibatch(
     desc: str = "train",
     on_epoch_end: Callable[[int, float], bool | None] | None = None,
     explode: float = 10.0,
+    precision: str = "fp32",
 ) -> list[float]:
     """Minimise ``loss_fn(batch)`` (mean over the batch) by minibatch steps; return the mean loss per epoch.
 
@@ -35,6 +37,9 @@ def fit_minibatch(
     rather than saving a broken model, and so does a finite one that rises ``explode`` x |first epoch's| above the
     first epoch's mean or ends above it (:func:`aevq.runtime.check_progress`). ``on_epoch_end(epoch, mean_loss)``
     may evaluate and record curves; a true return value ends training after that epoch.
+
+    ``precision="bf16"`` runs ``loss_fn`` (forward, and so backward) under bfloat16 autocast
+    (:mod:`aevq.precision`); the weights, the optimizer and ``on_epoch_end`` stay float32.
     """
     import torch
 
@@ -47,7 +52,8 @@ def fit_minibatch(
         for start in range(0, n, batch_size):
             batch = x[order[start : start + batch_size]]
             optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(batch)
+            with autocast(x.device, precision):
+                loss = loss_fn(batch)
             loss.backward()
             optimizer.step()
             total += loss.detach() * batch.shape[0]

@@ -19,7 +19,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import torch  # noqa: E402
 
 from aevq.data.mnist import load_mnist  # noqa: E402
-from aevq.models.deep_ae import DeepAutoencoder, fine_tune, matmul_gflops, split_validation  # noqa: E402
+from aevq.metrics.speed import matmul_gflops  # noqa: E402
+from aevq.models.deep_ae import DeepAutoencoder, fine_tune, split_validation  # noqa: E402
 from aevq.runtime import torch_generator  # noqa: E402
 from aevq.training import as_tensor  # noqa: E402
 

@@ -28,7 +28,9 @@ compute_rule(
         filters="results/models/deep_ae/rbm_filters.npz",
         metrics="results/metrics/deep_ae_pretrain.json",
     ),
-    params=dict(**DEEP_AE_COMMON, **pick(DEEP_AE, "sizes", "pretrain")),
+    params=dict(
+        **DEEP_AE_COMMON, **pick(DEEP_AE, "sizes", "pretrain"), precision=config["precision"]
+    ),
     threads=HEAVY_THREADS,
     priority=20,  # the head of the longest chain (pretrain, then fine-tune): start it first
 )
@@ -50,6 +52,7 @@ for _kind, _net in DEEP_AE_NETS.items():
             sizes=DEEP_AE[_net["sizes"]],
             pretrain=DEEP_AE["pretrain"],
             finetune=DEEP_AE[_net["settings"]],
+            precision=config["precision"],
         ),
         threads=HEAVY_THREADS,
         priority=(

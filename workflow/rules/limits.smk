@@ -36,6 +36,7 @@ compute_rule(
         seed=lambda w: rule_seed("limits_train", f"{w.limits_model}_d{w.limits_dim}"),
         binarize_seed=rule_seed("mnist_binarized"),
         n_train=MNIST_SIZES["n_train"],
+        precision=config["precision"],
         **pick(LIMITS, "hidden", "train", "vqvae"),
     ),
     threads=HEAVY_THREADS,

@@ -17,8 +17,10 @@ from aevq.chapters.deep_ae import (
     training_metrics,
 )
 from aevq.data.mnist import load_mnist
+from aevq.metrics.speed import matmul_gflops
 from aevq.models.checkpoint import load_model, save_model
-from aevq.models.deep_ae import matmul_gflops, split_validation
+from aevq.models.deep_ae import split_validation
+from aevq.precision import resolve
 from aevq.runtime import save_npz, snakemake_job, start_torch_job, torch_generator, write_json
 from aevq.training import as_tensor
 
@@ -26,7 +28,8 @@ with snakemake_job(snakemake):
     p = snakemake.params
     kind, ft = p.kind, p.finetune
     device, _ = start_torch_job(p.seed, p.device, threads=snakemake.threads)
-    gflops_ref = matmul_gflops(p.matmul_n, device=device)  # what the training speed is put against
+    precision = resolve(p.precision, device)  # fp32 or bf16 (auto: bf16 where the hardware has it)
+    gflops_ref = matmul_gflops(p.matmul_n, device=device, precision=precision)  # the rate training is put against
     x_train, _, x_test_np, y_test = load_mnist(snakemake.input.mnist, n_train=p.n_train, n_test=p.n_test)
     x_fit, x_val_np = split_validation(x_train, p.validation)
     x, x_val, x_test = as_tensor(x_fit, device), as_tensor(x_val_np, device), as_tensor(x_test_np, device)
@@ -45,12 +48,15 @@ with snakemake_job(snakemake):
         generator=g,
         device=device,
         matmul_gflops=gflops_ref,
+        precision=precision,
     )
-    result = fine_tune_net(model, x, x_val, x_test, finetune=ft, batch_size=p.batch_size, generator=g, desc=kind)
+    result = fine_tune_net(model, x, x_val, x_test, finetune=ft, generator=g, desc=kind, precision=precision)
     arrays = reconstruction_arrays(model, x_test, y_test, with_codes=kind == "codes2d")
     save_model(model, snakemake.output.model, kind=kind)
     save_npz(snakemake.output.arrays, **arrays)
     timing = {
+        "precision": precision,
+        "precision_setting": p.precision,
         "matmul_gflops": gflops_ref,
         "finetune": fine_tune_timing(
             result, model, n_samples=x.shape[0], cg_block=ft["cg_block"], matmul_gflops=gflops_ref
@@ -65,7 +71,6 @@ with snakemake_job(snakemake):
             result,
             info=info,
             finetune=ft,
-            batch_size=p.batch_size,
             n_train=x.shape[0],
             n_test=x_test.shape[0],
             n_validation=x_val.shape[0],

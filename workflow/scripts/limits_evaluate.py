@@ -6,7 +6,7 @@ from aevq.chapters import limits as ch
 from aevq.chapters.limits_judge import judge_note
 from aevq.data.mnist import load_mnist
 from aevq.metrics.judge import Judge
-from aevq.models.checkpoint import load_model
+from aevq.models.checkpoint import load_extra, load_model
 from aevq.models.vae import GaussianAE, binarized_mnist
 from aevq.runtime import read_json, save_npz, snakemake_job, start_torch_job, torch_generator, write_json
 
@@ -43,6 +43,11 @@ with snakemake_job(snakemake):
             "n_test": len(x_test),
             "n_test_bounds": len(xe),
             "classifier_accuracy": clf_metrics["test_accuracy"],
+            # each model's training: the precision it ran in, its wall time and its rate against the matmul's
+            "training": {
+                name: load_extra(path).get("timing", {})
+                for name, path in zip(p.models, snakemake.input.models, strict=True)
+            },
             "judge": judged,
             "properties": props,
             "elbo": bounds,

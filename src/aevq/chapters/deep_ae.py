@@ -219,6 +219,7 @@ def initial_autoencoder(
     generator,
     device,
     matmul_gflops: float,
+    precision: str = "fp32",
 ) -> tuple:
     """The net ``kind`` before fine-tuning. Returns (model, info for the metrics, the top RBM's speed or None).
 
@@ -237,7 +238,13 @@ def initial_autoencoder(
     if kind in {"pretrained", "codes2d"}:
         if kind == "codes2d":
             rbms = pretrain_stack(
-                x, sizes, batch_size=batch_size, generator=generator, rbms=rbms[:-1], **pretrain_settings(pretrain)
+                x,
+                sizes,
+                batch_size=batch_size,
+                generator=generator,
+                rbms=rbms[:-1],
+                precision=precision,
+                **pretrain_settings(pretrain),
             )
             pre_timing = cd1_throughput(rbms[-1], x.shape[0], matmul_gflops)
         if stack_sizes(rbms) != list(sizes):
@@ -253,10 +260,11 @@ def initial_autoencoder(
     return model, info, pre_timing
 
 
-def fine_tune_net(model, x, x_val, x_test, *, finetune: dict, batch_size: int, generator, desc: str):
-    """``aevq.models.deep_ae.fine_tune`` with the ``deep_ae.finetune`` (or ``.shallow``) config block; the epoch is
-    chosen on ``x_val``. The test error and the error on the first ``MONITOR_TRAIN_IMAGES`` training images are
-    recorded each epoch for the figure, never compared."""
+def fine_tune_net(model, x, x_val, x_test, *, finetune: dict, generator, desc: str, precision: str = "fp32"):
+    """``aevq.models.deep_ae.fine_tune`` with the ``deep_ae.finetune`` (or ``.shallow``) config block (its
+    ``batch_size``: Adam's minibatch) at ``precision`` (fp32 or bf16); the epoch is chosen on ``x_val``. The test
+    error and the error on the first ``MONITOR_TRAIN_IMAGES`` training images are recorded each epoch for the
+    figure, never compared."""
     from aevq.models.deep_ae import evaluate, fine_tune
 
     train_probe = x[:MONITOR_TRAIN_IMAGES]
@@ -275,7 +283,7 @@ def fine_tune_net(model, x, x_val, x_test, *, finetune: dict, batch_size: int, g
         x_val,
         max_epochs=finetune["max_epochs"],
         patience=finetune["patience"],
-        batch_size=batch_size,
+        batch_size=finetune["batch_size"],
         lr=finetune["lr"],
         optimizer=finetune["optimizer"],
         cg_block=finetune["cg_block"],
@@ -283,6 +291,7 @@ def fine_tune_net(model, x, x_val, x_test, *, finetune: dict, batch_size: int, g
         generator=generator,
         desc=desc,
         monitor=monitor,
+        precision=precision,
     )
 
 
@@ -339,7 +348,6 @@ def training_metrics(
     *,
     info: dict,
     finetune: dict,
-    batch_size: int,
     n_train: int,
     n_test: int,
     n_validation: int,
@@ -356,7 +364,7 @@ def training_metrics(
         "n_train": int(n_train),
         "n_test": int(n_test),
         "n_validation": int(n_validation),
-        "optimizer": describe_optimizer(finetune, batch_size),
+        "optimizer": describe_optimizer(finetune),
         "selection": describe_selection(n_validation, finetune),
         **info,
         "best_epoch": result.best_epoch,
@@ -566,6 +574,7 @@ def timing_summary(docs: dict[str, dict], threads_requested: int) -> dict:
             "train_seconds": t_pre["total_train_seconds"],
             **{k: t_pre[k] for k in ("samples_per_s", "achieved_gflops", "fraction_of_matmul")},
             "matmul_gflops": t_pre["matmul_gflops"],
+            "precision": t_pre["precision"],
         }
     ]
     for key in KINDS:
@@ -577,6 +586,7 @@ def timing_summary(docs: dict[str, dict], threads_requested: int) -> dict:
                 "seconds_per_epoch": t["seconds_per_epoch"],
                 "train_seconds": sum(t["epoch_seconds"]),
                 **{k: t[k] for k in ("samples_per_s", "achieved_gflops", "fraction_of_matmul", "matmul_gflops")},
+                "precision": docs[key]["timing"]["precision"],
             }
         )
     return {

@@ -76,19 +76,28 @@ class MnistCNN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.out(self.drop(self.features(x)))
 
-    def fit(self, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int, lr: float) -> MnistCNN:
+    def fit(
+        self, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int, lr: float, precision: str = "fp32"
+    ) -> MnistCNN:
         from aevq.training import as_tensor, fit_minibatch
 
         self.train()
         xy = torch.cat([as_tensor(x, self.device), as_tensor(y[:, None], self.device)], dim=1)
 
         def loss(batch):
-            return F.cross_entropy(self(batch[:, :-1]), batch[:, -1].long())
+            return F.cross_entropy(self(batch[:, :-1]).float(), batch[:, -1].long())
 
         opt = torch.optim.Adam(self.parameters(), lr=lr)
         with self.torch_rng.active():  # the dropout masks
             self.history_ = fit_minibatch(
-                loss, opt, xy, epochs=epochs, batch_size=batch_size, generator=self.generator, desc="classifier"
+                loss,
+                opt,
+                xy,
+                epochs=epochs,
+                batch_size=batch_size,
+                generator=self.generator,
+                desc="classifier",
+                precision=precision,
             )
         self.eval()
         return self

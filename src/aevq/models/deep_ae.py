@@ -33,6 +33,7 @@ from aevq.models.arrays import torch_native
 from aevq.models.contract import CodeSizes
 from aevq.models.rbm import RBM
 from aevq.optim import minimize_cg
+from aevq.precision import autocast
 from aevq.runtime import DivergenceError, check_finite
 from aevq.training import fit_minibatch
 
@@ -158,6 +159,7 @@ def pretrain_stack(
     generator: torch.Generator,
     rbms: Sequence[RBM] = (),
     top_gaussian: bool = True,
+    precision: str = "fp32",
 ) -> list[RBM]:
     """Greedy layer-wise CD-1: RBM l is trained on p(h|v) of RBM l-1 (probabilities, as in the paper's code).
 
@@ -184,6 +186,7 @@ def pretrain_stack(
             weight_decay=weight_decay,
             generator=generator,
             desc=f"RBM {sizes[level]}-{sizes[level + 1]} ({hidden})",
+            precision=precision,
         )
         stack.append(rbm)
         if not top:
@@ -204,7 +207,7 @@ def squared_error(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> 
 
 def cross_entropy_loss(model: DeepAutoencoder, batch: torch.Tensor) -> torch.Tensor:
     """Cross-entropy summed over pixels, averaged over the batch (on logits, numerically stable)."""
-    logits = model.decode_logits(model.encode(batch))
+    logits = model.decode_logits(model.encode(batch)).float()  # the loss in float32, also under bfloat16 autocast
     return nn.functional.binary_cross_entropy_with_logits(logits, batch, reduction="sum") / batch.shape[0]
 
 
@@ -258,6 +261,7 @@ def fine_tune(
     desc: str = "fine-tune",
     monitor: Callable[[DeepAutoencoder], dict] | None = None,
     divergence_factor: float = 2.0,
+    precision: str = "fp32",
 ) -> FineTuneResult:
     """Fine-tune on ``x``; choose the epoch on ``x_val`` alone; leave ``model`` at the chosen epoch's weights.
 
@@ -269,6 +273,9 @@ def fine_tune(
     ``optimizer="adam"``: Adam on minibatches of ``batch_size``, reshuffled every epoch. ``optimizer="cg"``: the
     paper's protocol, ``cg_line_searches`` line searches of Polak-Ribiere conjugate gradients per block of
     ``cg_block`` cases (fixed blocks drawn once, no reshuffling between epochs), on the same objective.
+
+    ``precision="bf16"`` runs the training passes (not the validation and monitor passes) under bfloat16 autocast
+    with float32 weights, gradients and optimizer state (:mod:`aevq.precision`).
 
     A non-finite loss, a validation cross-entropy above ``divergence_factor`` x its start, or a chosen epoch no
     better than the start raise :class:`DivergenceError` (nothing is saved by the caller).
@@ -326,6 +333,7 @@ def fine_tune(
             generator=generator,
             desc=desc,
             on_epoch_end=on_epoch_end,
+            precision=precision,
         )
     else:  # the paper's protocol: fixed blocks, drawn once, each minimised by a few CG line searches
         blocks = torch.randperm(n, generator=generator, device=generator.device).to(x.device).split(cg_block)
@@ -335,7 +343,7 @@ def fine_tune(
             for idx in blocks:
                 batch = x[idx]
                 res = minimize_cg(
-                    _fun_grad(model, params, batch),
+                    _fun_grad(model, params, batch, precision),
                     nn.utils.parameters_to_vector(params).detach(),
                     line_searches=cg_line_searches,
                 )
@@ -372,47 +380,30 @@ def split_validation(x: np.ndarray, n_validation: int) -> tuple[np.ndarray, np.n
     return x[:-n_validation], x[-n_validation:]
 
 
-def describe_optimizer(ft: dict, batch_size: int) -> str:
+def describe_optimizer(ft: dict) -> str:
     if ft["optimizer"] == "cg":
         return (
             f"conjugate gradients (Polak-Ribiere, {ft['cg_line_searches']} line searches per fixed block of"
             f" {ft['cg_block']} cases), cross-entropy"
         )
-    return f"Adam lr={ft['lr']}, minibatch {batch_size}, cross-entropy"
+    return f"Adam lr={ft['lr']}, minibatch {ft['batch_size']}, cross-entropy"
 
 
 def _copy_state(model: nn.Module) -> dict:
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
-def _fun_grad(model: DeepAutoencoder, params: list[torch.Tensor], batch: torch.Tensor):
+def _fun_grad(model: DeepAutoencoder, params: list[torch.Tensor], batch: torch.Tensor, precision: str = "fp32"):
     """The block's mean cross-entropy and its gradient as functions of the flat parameter vector (for CG)."""
 
     def fun_grad(vec: torch.Tensor) -> tuple[float, torch.Tensor]:
         nn.utils.vector_to_parameters(vec, params)
         for p in params:
             p.grad = None
-        loss = cross_entropy_loss(model, batch)
+        with autocast(batch.device, precision):
+            loss = cross_entropy_loss(model, batch)
         loss.backward()
         grad = torch.cat([p.grad.reshape(-1) for p in params])
         return float(loss.detach()), grad
 
     return fun_grad
-
-
-def matmul_gflops(n: int = 1024, seconds: float = 1.0, device=None) -> float:
-    """Dense float32 (n x n) @ (n x n) throughput in GFLOP/s (2 n^3 FLOPs per product), measured now, here."""
-    g = torch.Generator().manual_seed(0)  # the values do not matter; the global generator stays untouched
-    a = torch.rand(n, n, generator=g).to(device)
-    b = torch.rand(n, n, generator=g).to(device)
-    out = torch.empty(n, n, device=device)
-    torch.mm(a, b, out=out)  # warm-up
-    reps, t0 = 0, time.perf_counter()
-    while True:
-        torch.mm(a, b, out=out)
-        reps += 1
-        if device is not None and torch.device(device).type == "cuda":
-            torch.cuda.synchronize()
-        elapsed = time.perf_counter() - t0
-        if elapsed >= seconds:
-            return 2.0 * n**3 * reps / elapsed / 1e9

@@ -38,6 +38,7 @@ LOG_2PI = math.log(2 * math.pi)
 
 def kl_diag_gaussian(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """D_KL(N(mu, diag exp(logvar)) || N(0, I)) per row, in nats (closed form)."""
+    mu, logvar = mu.float(), logvar.float()  # the loss in float32, also under bfloat16 autocast
     return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(dim=-1)
 
 
@@ -48,6 +49,7 @@ def log_normal_diag(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> 
 
 def bernoulli_log_lik(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """log p(x | z) of a Bernoulli decoder with these logits, summed over pixels (x may be grey: cross-entropy)."""
+    logits = logits.float()  # the loss in float32, also under bfloat16 autocast
     return -F.binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none").sum(dim=-1)
 
 
@@ -128,14 +130,31 @@ class GaussianAE(MnistMLPModel, CodeSizes):
         rec = -bernoulli_log_lik(self.logits(z), x)
         return (rec + self.beta * kl_diag_gaussian(mu, logvar)).mean()
 
-    def fit(self, x: np.ndarray, *, epochs: int, batch_size: int, lr: float, desc: str | None = None) -> GaussianAE:
+    def fit(
+        self,
+        x: np.ndarray,
+        *,
+        epochs: int,
+        batch_size: int,
+        lr: float,
+        desc: str | None = None,
+        precision: str = "fp32",
+    ) -> GaussianAE:
+        """Adam on minibatches of ``loss``; ``precision`` fp32 or bf16 (autocast, :mod:`aevq.precision`)."""
         from aevq.training import as_tensor, fit_minibatch
 
         self.train()
         xt = as_tensor(x, self.device)
         opt = torch.optim.Adam(self.parameters(), lr=lr)
         self.history_ = fit_minibatch(
-            self.loss, opt, xt, epochs=epochs, batch_size=batch_size, generator=self.generator, desc=desc or self.kind
+            self.loss,
+            opt,
+            xt,
+            epochs=epochs,
+            batch_size=batch_size,
+            generator=self.generator,
+            desc=desc or self.kind,
+            precision=precision,
         )
         self.eval()
         return self

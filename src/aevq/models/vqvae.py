@@ -76,7 +76,7 @@ class VQVAE(MnistMLPModel, CodeSizes):
         return zq, e, idx
 
     def losses(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        ze = self.z_e(x)
+        ze = self.z_e(x).float()  # quantised and penalised in float32, also under bfloat16 autocast
         zq, e, idx = self.quantize(ze)
         rec = -bernoulli_log_lik(self.decoder(zq.reshape(-1, self.m * self.D)), x)
         codebook = (ze.detach() - e).pow(2).sum(dim=(1, 2))
@@ -87,7 +87,9 @@ class VQVAE(MnistMLPModel, CodeSizes):
         parts = self.losses(x)
         return (parts["rec"] + parts["codebook"] + self.commitment * parts["commit"]).mean()
 
-    def fit(self, x: np.ndarray, *, epochs: int, batch_size: int, lr: float, desc: str = "vqvae") -> VQVAE:
+    def fit(
+        self, x: np.ndarray, *, epochs: int, batch_size: int, lr: float, desc: str = "vqvae", precision: str = "fp32"
+    ) -> VQVAE:
         from aevq.training import as_tensor, fit_minibatch
 
         self.train()
@@ -98,7 +100,14 @@ class VQVAE(MnistMLPModel, CodeSizes):
             self.codebook.copy_(self.z_e(xt[pick.to(self.device)])[torch.arange(self.K), slot.to(self.device)])
         opt = torch.optim.Adam(self.parameters(), lr=lr)
         self.history_ = fit_minibatch(
-            self.loss, opt, xt, epochs=epochs, batch_size=batch_size, generator=self.generator, desc=desc
+            self.loss,
+            opt,
+            xt,
+            epochs=epochs,
+            batch_size=batch_size,
+            generator=self.generator,
+            desc=desc,
+            precision=precision,
         )
         self.eval()
         counts = np.zeros((self.m, self.K))
