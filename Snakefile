@@ -35,4 +35,6 @@ rule all:
 
 # `AEVQ_DESCRIBE_RULES=rules.json snakemake -n`: Snakemake's own view of every rule, for the tests (common.smk)
 if os.environ.get("AEVQ_DESCRIBE_RULES"):
-    pipeline.describe_rules(workflow.rules, os.environ.get("AEVQ_DESCRIBE_RULES"))
+    pipeline.describe_rules(
+        workflow.rules, os.environ.get("AEVQ_DESCRIBE_RULES"), workflow.linemaps
+    )

@@ -376,9 +376,11 @@ def section_provenance(
     )
 
 
-def describe_rules(rules: Iterable, path: str | os.PathLike) -> None:
-    """Write every rule's script or notebook, conda env, seed and param names, as Snakemake parsed them, to ``path``
-    (JSON): the tests check envs and devices rule by rule from this instead of parsing the rule files themselves.
+def describe_rules(rules: Iterable, path: str | os.PathLike, linemaps: Mapping[str, Mapping[int, int]]) -> None:
+    """Write every rule's file and line, script or notebook, library input, log, benchmark, conda env, resources, seed
+    and param names, as Snakemake parsed them, to ``path`` (JSON; paths of the checkout absolute): the tests check the
+    rules one by one from this instead of parsing the rule files themselves. ``linemaps`` (Snakemake's
+    ``workflow.linemaps``) maps a rule's line in the compiled code to its line in its file.
     """
 
     def plain_seed(r):
@@ -387,12 +389,20 @@ def describe_rules(rules: Iterable, path: str | os.PathLike) -> None:
 
     def described(r):
         notebook = r.input.get("notebook") if hasattr(r.input, "get") else None
+        library = r.input.get("library") if hasattr(r.input, "get") else None
+        library = [library] if isinstance(library, str) else list(library or [])
         script = os.path.join(os.path.dirname(r.snakefile), r.script) if r.script else None
         return dict(
             name=r.name,
+            snakefile=os.path.abspath(r.snakefile),
+            lineno=linemaps[r.snakefile].get(r.lineno, r.lineno),
             script=os.path.normpath(script) if script else None,
             notebook=os.path.abspath(str(notebook)) if notebook else None,
+            library=sorted(os.path.abspath(str(m)) for m in library),
+            log=[str(f) for f in r.log],
+            benchmark=str(r.benchmark) if r.benchmark else None,
             conda_env=r.conda_env if isinstance(r.conda_env, str) else None,
+            resources={k: r.resources[k].raw for k in ("mem_mb", "gpu") if k in r.resources},
             seed=plain_seed(r),
             params=sorted(dict(r.params.items())) if hasattr(r.params, "items") else [],
         )

@@ -1,5 +1,6 @@
-# Shared by all the stage files: how a compute rule and a chapter are declared. What they derive (a script's library
-# modules, seeds, threads, papermill arguments, a chapter's figures, title and intro) is aevq.pipeline's, tested there.
+# Shared by all the stage files: the helpers every compute rule and every chapter is declared with. What they derive
+# (a script's library modules, seeds, threads, papermill arguments, a chapter's figures, title and intro) is
+# aevq.pipeline's, tested there.
 from pathlib import Path
 
 # Jobs import `aevq` from this checkout's src/, whatever the environment (pip, --sdm conda, a cluster node).
@@ -73,67 +74,64 @@ def papermill_parameters(wildcards, input):
 figure_parameters = pipeline.figure_parameters
 
 
-# The compute rules declared since the last register_section(): that chapter's rules.
-CHAPTER_RULES = []
+# -- compute rules ---------------------------------------------------------------------------------------------------
+# Each compute rule is declared by name in its chapter's file, so `grep -n "rule NAME"` finds it and Snakemake's errors
+# point to it (workflow/rules/data.smk has the shortest). What every compute rule shares is derived by one helper each,
+# the same way in every one, and tests/test_rules.py checks them all.
+#   input       library=library_of("SCRIPT.py"), the library modules the script runs (an edit reruns their users)
+#   log         log_path(JOB), and benchmark bench_path(JOB): JOB is the rule's name, plus its wildcards if it fans out
+#   conda       conda_env(FAMILY), the family's env for the configured device
+#   resources   **compute_resources(gpu=...), the configured memory and, on a CUDA run, a GPU if it may use one
+#   params      **compute_params(NAME, dict(...), gpu=...), its own, its seed stream and, if it may use a GPU, the device
 
-# fmt: off
-# (snakefmt cannot parse a rule inside a function; this block is formatted by hand)
-def compute_rule(
-    name, script_file, output, params=None, input=None, *, env="torch", threads=1, gpu=None, mem_mb=None,
-    priority=0, retries=0, job=None,
-):
-    """Define the rule called ``name``, which runs workflow/scripts/``script_file`` on ``input`` with ``params``.
 
-    All compute rules are declared through this, so what they all share is written once: the script's library
-    modules as an input (an edit to one reruns exactly its users), a log and a benchmark named ``job`` (the rule's
-    name unless it fans out over wildcards), the conda env of family ``env`` for the configured device, the memory
-    of config["resources"], and for a torch job that may use a GPU (``gpu`` not 0) the ``device`` param and, on a
-    CUDA run, a GPU. A rule with its own stream in SEED_OFFSETS gets its ``seed`` param unless it passes one.
+def compute_params(name, params=None, *, gpu=False):
+    """The params of the compute rule ``name``, derived the same way for all of them.
+
+    Its own ``params``, the ``seed`` of its stream when SEED_OFFSETS has one (unless it passes its own) and, for a torch
+    job that may use a GPU (``gpu=True``, with ``compute_resources(gpu=True)``), what it runs on. Canonical: equal
+    configs give equal params, whatever the order the config layers were merged in (pipeline.canonical_params).
     """
-    # (no argument may be called `script`: a job's generated code calls Snakemake's own `script` by that name)
-    job = job or name
-    CHAPTER_RULES.append(name)
     params = dict(params or {})
     if name in pipeline.SEED_OFFSETS:
         params.setdefault("seed", rule_seed(name))
-    uses_gpu = env == "torch" and gpu != 0
-    if uses_gpu:
+    if gpu:
         params.setdefault("device", DEVICE)
-    params = pipeline.canonical_params(params)  # equal configs, equal params, whatever the merge order
-    rule:
-        name: name
-        input: library=library_of(script_file), **(input or {})
-        output: **output
-        log: log_path(job)
-        benchmark: bench_path(job)
-        priority: priority
-        retries: retries
-        conda: conda_env(env)
-        threads: threads
-        resources:
-            mem_mb=mem_mb or config["resources"]["mem_mb"],
-            gpu=GPU if uses_gpu else 0,
-        params: **params
-        script: f"../scripts/{script_file}"
-# fmt: on
+    return pipeline.canonical_params(params)
+
+
+def compute_resources(*, gpu=False, mem_mb=None):
+    """A compute job's resources: the memory of config["resources"] (or its own ``mem_mb``) and, on a CUDA run, a GPU
+    for a torch job that may use one (``gpu=True``, with ``compute_params(..., gpu=True)``).
+    """
+    return dict(mem_mb=mem_mb or config["resources"]["mem_mb"], gpu=GPU if gpu else 0)
+
+
 SECTIONS = []
+
+
+def compute_rules_of_this_file():
+    """The compute rules (those that run a script) declared so far in the file being read, i.e. a chapter's."""
+    here = workflow.included_stack[-1].get_path_or_uri(secret_free=True)
+    return [r for r in workflow.rules if r.snakefile == here and r.script]
 
 
 def register_section(
     key, notebook, inputs, claims, products=(), intro_values=None, figure_args=""
 ):
-    """A chapter of the report, declared once, after its compute rules (those declared since the previous chapter).
+    """A chapter of the report, declared once in its file, after the chapter's compute rules (those of the file).
 
     Their outputs (models, arrays, metrics), and any ``products`` of wildcard rules, are targets of `all` and of
     `chapter_<key>` too, so a missing intermediate is rebuilt even when the figures drawn from it still exist.
     ``claims`` names the chapter's metrics JSONs, in the order the report shows their claims
-    (``[rules.X.output.metrics, ...]``); every metrics file of the chapter's rules must be named there. ``notebook`` (in notebooks/) draws from the named
-    ``inputs`` the figures and tables it names (aevq.pipeline.notebook_products); the title, lecture reference and
-    intro are workflow/report/sections/<key>.rst's (``intro_values`` fill its ``{name}`` fields). From this
-    report.smk derives `notebook_<key>`, which passes ``figure_args`` (from ``figure_parameters``) to the notebook.
+    (``[rules.X.output.metrics, ...]``); every metrics file of the chapter's rules must be named there. ``notebook``
+    (in notebooks/) draws from the named ``inputs`` the figures and tables it names (aevq.pipeline.notebook_products);
+    the title, lecture reference and intro are workflow/report/sections/<key>.rst's (``intro_values`` fill its
+    ``{name}`` fields). Returns the section, from which the chapter's `notebook_<key>` rule takes its input, output
+    and params (notebook_input, notebook_output, notebook_params: ``figure_args``, from ``figure_parameters``, go to
+    the notebook) and its `chapter_<key>` target its files (chapter_targets).
     """
-    declared = [getattr(rules, name) for name in CHAPTER_RULES]
-    CHAPTER_RULES.clear()
+    declared = compute_rules_of_this_file()
     # a wildcard rule's outputs are patterns, not files: its files are the chapter's ``products``
     outputs = [
         str(f)
@@ -183,4 +181,49 @@ def register_section(
             figure_names=figures,
             table_names=tables,
         )
+    )
+    return SECTIONS[-1]
+
+
+# -- a chapter's notebook rule and target ------------------------------------------------------------------------------
+# Each chapter file ends with its register_section() and two literal rules that take what they derive from the
+# section it returns: `notebook_<key>` (papermill runs the notebook on the chapter's inputs; it writes the chapter's
+# figures and tables) and the target `chapter_<key>` (`snakemake --cores all chapter_<key>` rebuilds the chapter).
+# workflow/rules/data.smk is the shortest example.
+
+PAPERMILL = (
+    "papermill -k python3 --no-progress-bar {input.notebook} {output.notebook} {params.args}"
+    " {params.figure_args} > {log} 2>&1"
+)
+
+
+def notebook_input(section):
+    """The chapter's artefacts its notebook reads (each passed to it by name), then its library and the notebook."""
+    return dict(
+        **section["inputs"],
+        library=library_of(section["notebook"]),
+        notebook=repo_path(f"notebooks/{section['notebook']}"),
+    )
+
+
+def notebook_output(section):
+    """The figures and tables the chapter's notebook writes (read from its save paths), and the executed notebook."""
+    return dict(
+        **{f: figure(f, section["category"]) for f in section["figure_names"]},
+        **{f"table_{t}": table(t, section["category"]) for t in section["table_names"]},
+        notebook=f"results/notebooks/{section['notebook']}",
+    )
+
+
+def notebook_params(section):
+    """Every input but the notebook and its library as a papermill `-p` argument, and the figure-only values."""
+    return dict(args=papermill_parameters, figure_args=section["figure_args"])
+
+
+def chapter_targets(section):
+    """Everything a chapter makes: its figures, tables and the products its figures stand on."""
+    return (
+        [f["path"] for f in section["figures"]]
+        + [t["path"] for t in section["tables"]]
+        + section["products"]
     )

@@ -3,30 +3,49 @@
 # seeds, the test of Dayan et al.'s Appendix A), the exact EM surface of the lecture's Fig 10, the notebook and the
 # report section.
 
-compute_rule(
-    "helmholtz_shifter",
-    "helmholtz_shifter.py",
-    output=dict(
+
+rule helmholtz_shifter:
+    input:
+        library=library_of("helmholtz_shifter.py"),
+    output:
         arrays="results/models/helmholtz/deterministic_shifter.npz",
         metrics="results/metrics/helmholtz_shifter.json",
-    ),
-    params=dict(cfg=config["helmholtz_shifter"]),
-    threads=1,  # float64 on a 32-24-2 net: one core is as fast as two
-    gpu=0,
-    priority=5,
-)
+    log:
+        log_path("helmholtz_shifter"),
+    benchmark:
+        bench_path("helmholtz_shifter")
+    priority: 5
+    conda:
+        conda_env("torch")
+    threads: 1  # float64 on a 32-24-2 net: one core is as fast as two
+    resources:
+        **compute_resources(),
+    params:
+        **compute_params("helmholtz_shifter", dict(cfg=config["helmholtz_shifter"])),
+    script:
+        "../scripts/helmholtz_shifter.py"
 
-compute_rule(
-    "helmholtz_bars",
-    "helmholtz_bars.py",
-    output=dict(
+
+rule helmholtz_bars:
+    input:
+        library=library_of("helmholtz_bars.py"),
+    output:
         arrays="results/models/helmholtz/wake_sleep_bars.npz",
         metrics="results/metrics/helmholtz_bars.json",
-    ),
-    params=dict(cfg=config["helmholtz_bars"]),
-    gpu=0,
-    priority=5,
-)
+    log:
+        log_path("helmholtz_bars"),
+    benchmark:
+        bench_path("helmholtz_bars")
+    priority: 5
+    conda:
+        conda_env("torch")
+    resources:
+        **compute_resources(),
+    params:
+        **compute_params("helmholtz_bars", dict(cfg=config["helmholtz_bars"])),
+    script:
+        "../scripts/helmholtz_bars.py"
+
 
 HH = config["helmholtz"]
 HH_RUNS = expand(
@@ -47,70 +66,111 @@ HH_LEARNER_PARAMS = dict(
     # what one learner's job uses: not the other learners' settings, not the list of top sizes
     helmholtz={k: v for k, v in HH.items() if k not in ("learners", "tops")},
 )
-HH_LEARNER_OUTPUT = dict(
-    arrays="results/models/helmholtz/{learner}_top{top}.npz",
-    metrics="results/models/helmholtz/{learner}_top{top}.json",
-)
 
 
 # One job per learner and top size: wake-sleep and RWS through the {learner} wildcard, exact maximum likelihood as
 # its own rule (its runs take the longest, so it starts first: two side by side end soonest).
-compute_rule(
-    "helmholtz_learner",
-    "helmholtz_learner.py",
-    output={
-        k: v.replace("{learner}", "{learner,wake_sleep|rws}")
-        for k, v in HH_LEARNER_OUTPUT.items()
-    },
-    params=dict(
-        **HH_LEARNER_PARAMS,
-        learner=lambda wildcards: wildcards.learner,
-        settings=lambda wildcards: HH["learners"][wildcards.learner],
-    ),
-    threads=HEAVY_THREADS,
-    gpu=0,
-    job="helmholtz_learner_{learner}_top{top}",
-)
+rule helmholtz_learner:
+    input:
+        library=library_of("helmholtz_learner.py"),
+    output:
+        arrays="results/models/helmholtz/{learner,wake_sleep|rws}_top{top}.npz",
+        metrics="results/models/helmholtz/{learner,wake_sleep|rws}_top{top}.json",
+    log:
+        log_path("helmholtz_learner_{learner}_top{top}"),
+    benchmark:
+        bench_path("helmholtz_learner_{learner}_top{top}")
+    conda:
+        conda_env("torch")
+    threads: HEAVY_THREADS
+    resources:
+        **compute_resources(),
+    params:
+        **compute_params(
+            "helmholtz_learner",
+            dict(
+                HH_LEARNER_PARAMS,
+                learner=lambda wildcards: wildcards.learner,
+                settings=lambda wildcards: HH["learners"][wildcards.learner],
+            ),
+        ),
+    script:
+        "../scripts/helmholtz_learner.py"
 
-compute_rule(
-    "helmholtz_exact_ml",
-    "helmholtz_learner.py",
-    output={
-        k: v.replace("{learner}", "exact_ml") for k, v in HH_LEARNER_OUTPUT.items()
-    },
-    params=dict(
-        **HH_LEARNER_PARAMS, learner="exact_ml", settings=HH["learners"]["exact_ml"]
-    ),
-    threads=HEAVY_THREADS,
-    gpu=0,
-    priority=5,
-    job="helmholtz_learner_exact_ml_top{top}",
-)
 
-compute_rule(
-    "helmholtz_summary",
-    "helmholtz_summary.py",
-    input=dict(
-        runs=HH_METRICS, main_arrays="results/models/helmholtz/wake_sleep_top1.npz"
-    ),
-    output=dict(metrics="results/metrics/helmholtz.json"),
-    params=dict(profile=config["profile"], helmholtz=HH),
-    gpu=0,
-)
+rule helmholtz_exact_ml:
+    input:
+        library=library_of("helmholtz_learner.py"),
+    output:
+        arrays="results/models/helmholtz/exact_ml_top{top}.npz",
+        metrics="results/models/helmholtz/exact_ml_top{top}.json",
+    log:
+        log_path("helmholtz_learner_exact_ml_top{top}"),
+    benchmark:
+        bench_path("helmholtz_learner_exact_ml_top{top}")
+    priority: 5
+    conda:
+        conda_env("torch")
+    threads: HEAVY_THREADS
+    resources:
+        **compute_resources(),
+    params:
+        **compute_params(
+            "helmholtz_exact_ml",
+            dict(
+                HH_LEARNER_PARAMS,
+                learner="exact_ml",
+                settings=HH["learners"]["exact_ml"],
+            ),
+        ),
+    script:
+        "../scripts/helmholtz_learner.py"
 
-compute_rule(
-    "helmholtz_em",
-    "helmholtz_em.py",
-    output=dict(
+
+rule helmholtz_summary:
+    input:
+        library=library_of("helmholtz_summary.py"),
+        runs=HH_METRICS,
+        main_arrays="results/models/helmholtz/wake_sleep_top1.npz",
+    output:
+        metrics="results/metrics/helmholtz.json",
+    log:
+        log_path("helmholtz_summary"),
+    benchmark:
+        bench_path("helmholtz_summary")
+    conda:
+        conda_env("torch")
+    resources:
+        **compute_resources(),
+    params:
+        **compute_params(
+            "helmholtz_summary", dict(profile=config["profile"], helmholtz=HH)
+        ),
+    script:
+        "../scripts/helmholtz_summary.py"
+
+
+rule helmholtz_em:
+    input:
+        library=library_of("helmholtz_em.py"),
+    output:
         arrays="results/models/helmholtz/em_surface.npz",
         metrics="results/metrics/helmholtz_em.json",
-    ),
-    params=dict(cfg=config["helmholtz_em"]),
-    gpu=0,
-)
+    log:
+        log_path("helmholtz_em"),
+    benchmark:
+        bench_path("helmholtz_em")
+    conda:
+        conda_env("torch")
+    resources:
+        **compute_resources(),
+    params:
+        **compute_params("helmholtz_em", dict(cfg=config["helmholtz_em"])),
+    script:
+        "../scripts/helmholtz_em.py"
 
 
-register_section(
+HELMHOLTZ_SECTION = register_section(
     "helmholtz",
     notebook="06_helmholtz.ipynb",
     inputs=dict(
@@ -132,3 +192,28 @@ register_section(
     ],
     products=HH_RUNS,
 )
+
+
+rule notebook_helmholtz:
+    input:
+        **notebook_input(HELMHOLTZ_SECTION),
+    output:
+        **notebook_output(HELMHOLTZ_SECTION),
+    log:
+        log_path("notebook_helmholtz"),
+    benchmark:
+        bench_path("notebook_helmholtz")
+    group:
+        "figures"
+    conda:
+        conda_env("notebook")
+    params:
+        **notebook_params(HELMHOLTZ_SECTION),
+    shell:
+        PAPERMILL
+
+
+rule chapter_helmholtz:
+    input:
+        chapter_targets(HELMHOLTZ_SECTION),
+    localrule: True

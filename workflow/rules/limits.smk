@@ -15,62 +15,101 @@ wildcard_constraints:
     limits_dim="[0-9]+",
 
 
-compute_rule(
-    "limits_classifier",
-    "limits_classifier.py",
-    input=dict(mnist=MNIST),
-    output=dict(
+rule limits_classifier:
+    input:
+        library=library_of("limits_classifier.py"),
+        mnist=MNIST,
+    output:
         model="results/models/limits/classifier.pt",
         metrics="results/metrics/limits_classifier.json",
-    ),
-    params=pick(LIMITS, "classifier"),
-    threads=HEAVY_THREADS,
-)
+    log:
+        log_path("limits_classifier"),
+    benchmark:
+        bench_path("limits_classifier")
+    conda:
+        conda_env("torch")
+    threads: HEAVY_THREADS
+    resources:
+        **compute_resources(gpu=True),
+    params:
+        **compute_params("limits_classifier", pick(LIMITS, "classifier"), gpu=True),
+    script:
+        "../scripts/limits_classifier.py"
 
-compute_rule(
-    "limits_train",
-    "limits_train.py",
-    input=dict(mnist=MNIST),
-    output=dict(model="results/models/limits/{limits_model}_d{limits_dim}.pt"),
-    params=dict(
-        seed=lambda w: rule_seed("limits_train", f"{w.limits_model}_d{w.limits_dim}"),
-        binarize_seed=rule_seed("mnist_binarized"),
-        n_train=MNIST_SIZES["n_train"],
-        precision=config["precision"],
-        **pick(LIMITS, "hidden", "train", "vqvae"),
-    ),
-    threads=HEAVY_THREADS,
-    job="limits_train_{limits_model}_d{limits_dim}",
-)
+
+rule limits_train:
+    input:
+        library=library_of("limits_train.py"),
+        mnist=MNIST,
+    output:
+        model="results/models/limits/{limits_model}_d{limits_dim}.pt",
+    log:
+        log_path("limits_train_{limits_model}_d{limits_dim}"),
+    benchmark:
+        bench_path("limits_train_{limits_model}_d{limits_dim}")
+    conda:
+        conda_env("torch")
+    threads: HEAVY_THREADS
+    resources:
+        **compute_resources(gpu=True),
+    params:
+        **compute_params(
+            "limits_train",
+            dict(
+                seed=lambda w: rule_seed(
+                    "limits_train", f"{w.limits_model}_d{w.limits_dim}"
+                ),
+                binarize_seed=rule_seed("mnist_binarized"),
+                n_train=MNIST_SIZES["n_train"],
+                precision=config["precision"],
+                **pick(LIMITS, "hidden", "train", "vqvae"),
+            ),
+            gpu=True,
+        ),
+    script:
+        "../scripts/limits_train.py"
 
 
 # the chapter's evaluation of every model by the judge (its claims open the chapter's rows: see claims= below)
-compute_rule(
-    "limits_evaluate",
-    "limits_evaluate.py",
-    input=dict(
+rule limits_evaluate:
+    input:
+        library=library_of("limits_evaluate.py"),
         mnist=MNIST,
         classifier=rules.limits_classifier.output.model,
         classifier_metrics=rules.limits_classifier.output.metrics,
         models=LIMITS_MODELS,
-    ),
-    output=dict(
+    output:
         metrics="results/metrics/limits.json",
         arrays="results/models/limits/evaluation.npz",
-    ),
-    params=dict(
-        binarize_seed=rule_seed("mnist_binarized"),
-        profile=config["profile"],
-        **MNIST_SIZES,
-        models=[Path(m).stem for m in LIMITS_MODELS],
-        **pick(LIMITS, "latent_dims", "primary_dim", "judge", "train", "iwae_k"),
-        **pick(LIMITS, "eval_n_test", "eval_batch"),
-    ),
-    threads=HEAVY_THREADS,
-)
+    log:
+        log_path("limits_evaluate"),
+    benchmark:
+        bench_path("limits_evaluate")
+    conda:
+        conda_env("torch")
+    threads: HEAVY_THREADS
+    resources:
+        **compute_resources(gpu=True),
+    params:
+        **compute_params(
+            "limits_evaluate",
+            dict(
+                binarize_seed=rule_seed("mnist_binarized"),
+                profile=config["profile"],
+                **MNIST_SIZES,
+                models=[Path(m).stem for m in LIMITS_MODELS],
+                **pick(
+                    LIMITS, "latent_dims", "primary_dim", "judge", "train", "iwae_k"
+                ),
+                **pick(LIMITS, "eval_n_test", "eval_batch"),
+            ),
+            gpu=True,
+        ),
+    script:
+        "../scripts/limits_evaluate.py"
 
 
-register_section(
+LIMITS_SECTION = register_section(
     "limits",
     notebook="07_limits.ipynb",
     inputs=dict(
@@ -86,3 +125,28 @@ register_section(
     ],
     products=LIMITS_MODELS,
 )
+
+
+rule notebook_limits:
+    input:
+        **notebook_input(LIMITS_SECTION),
+    output:
+        **notebook_output(LIMITS_SECTION),
+    log:
+        log_path("notebook_limits"),
+    benchmark:
+        bench_path("notebook_limits")
+    group:
+        "figures"
+    conda:
+        conda_env("notebook")
+    params:
+        **notebook_params(LIMITS_SECTION),
+    shell:
+        PAPERMILL
+
+
+rule chapter_limits:
+    input:
+        chapter_targets(LIMITS_SECTION),
+    localrule: True

@@ -2,50 +2,75 @@
 LAE = config["linear_ae"]
 
 
-compute_rule(
-    "linear_ae_train",
-    "linear_ae_train.py",
-    input=dict(mnist=MNIST),
-    output=dict(
+rule linear_ae_train:
+    input:
+        library=library_of("linear_ae_train.py"),
+        mnist=MNIST,
+    output:
         npz="results/models/linear_ae/trajectory.npz",
         metrics="results/metrics/linear_ae.json",
-    ),
-    params=dict(
-        profile=config["profile"],
-        **MNIST_SIZES,
-        **pick(LAE, "d", "train", "nll_sigma2", "bernoulli_clip"),
-    ),
+    log:
+        log_path("linear_ae_train"),
+    benchmark:
+        bench_path("linear_ae_train")
+    conda:
+        conda_env("torch")
     # one thread: each step is a d x D x D product (~20 MFLOP), too small to gain from threads (measured on the
     # shared 2-core box: 74 ms/step with 1 thread, 395 ms/step with 2)
-    threads=1,
-)
+    threads: 1
+    resources:
+        **compute_resources(gpu=True),
+    params:
+        **compute_params(
+            "linear_ae_train",
+            dict(
+                profile=config["profile"],
+                **MNIST_SIZES,
+                **pick(LAE, "d", "train", "nll_sigma2", "bernoulli_clip"),
+            ),
+            gpu=True,
+        ),
+    script:
+        "../scripts/linear_ae_train.py"
 
-compute_rule(
-    "linear_ae_closed_forms",
-    "linear_ae_closed_forms.py",
-    input=dict(mnist=MNIST),
-    output=dict(
+
+rule linear_ae_closed_forms:
+    input:
+        library=library_of("linear_ae_closed_forms.py"),
+        mnist=MNIST,
+    output:
         npz="results/models/linear_ae/closed_forms.npz",
         metrics="results/metrics/linear_ae_closed_forms.json",
-    ),
-    params=dict(
-        **MNIST_SIZES,
-        **pick(
-            LAE,
-            "pca_components",
-            "bottleneck_dims",
-            "hessian_examples",
-            "claim_example",
-            "landscape_example",
-            "shift_pixels",
+    log:
+        log_path("linear_ae_closed_forms"),
+    benchmark:
+        bench_path("linear_ae_closed_forms")
+    conda:
+        conda_env("torch")
+    threads: HEAVY_THREADS
+    resources:
+        **compute_resources(),
+    params:
+        **compute_params(
+            "linear_ae_closed_forms",
+            dict(
+                **MNIST_SIZES,
+                **pick(
+                    LAE,
+                    "pca_components",
+                    "bottleneck_dims",
+                    "hessian_examples",
+                    "claim_example",
+                    "landscape_example",
+                    "shift_pixels",
+                ),
+            ),
         ),
-    ),
-    threads=HEAVY_THREADS,
-    gpu=0,
-)
+    script:
+        "../scripts/linear_ae_closed_forms.py"
 
 
-register_section(
+LINEAR_AE_SECTION = register_section(
     "linear_ae",
     notebook="02_linear_ae.ipynb",
     inputs=dict(
@@ -62,3 +87,28 @@ register_section(
     # what only the figures use belongs here, not to the training rules
     figure_args=figure_parameters(**pick(LAE, "n_scatter", "n_closer_examples")),
 )
+
+
+rule notebook_linear_ae:
+    input:
+        **notebook_input(LINEAR_AE_SECTION),
+    output:
+        **notebook_output(LINEAR_AE_SECTION),
+    log:
+        log_path("notebook_linear_ae"),
+    benchmark:
+        bench_path("notebook_linear_ae")
+    group:
+        "figures"
+    conda:
+        conda_env("notebook")
+    params:
+        **notebook_params(LINEAR_AE_SECTION),
+    shell:
+        PAPERMILL
+
+
+rule chapter_linear_ae:
+    input:
+        chapter_targets(LINEAR_AE_SECTION),
+    localrule: True

@@ -4,43 +4,85 @@
 MANIFOLDS = config["manifolds"]
 
 
-compute_rule(
-    "manifolds_circle",
-    "manifolds_circle.py",
-    output=dict(
+rule manifolds_circle:
+    input:
+        library=library_of("manifolds_circle.py"),
+    output:
         npz="results/models/manifolds/circle.npz",
         metrics="results/metrics/manifolds_circle.json",
-    ),
-    params=pick(MANIFOLDS["circle"], "n", "hidden", "epochs", "batch_size", "lr"),
-)
+    log:
+        log_path("manifolds_circle"),
+    benchmark:
+        bench_path("manifolds_circle")
+    conda:
+        conda_env("torch")
+    resources:
+        **compute_resources(gpu=True),
+    params:
+        **compute_params(
+            "manifolds_circle",
+            pick(MANIFOLDS["circle"], "n", "hidden", "epochs", "batch_size", "lr"),
+            gpu=True,
+        ),
+    script:
+        "../scripts/manifolds_circle.py"
 
-compute_rule(
-    "manifolds_swissroll",
-    "manifolds_swissroll.py",
-    input=dict(circle=rules.manifolds_circle.output.metrics),
-    output=dict(
+
+rule manifolds_swissroll:
+    input:
+        library=library_of("manifolds_swissroll.py"),
+        circle=rules.manifolds_circle.output.metrics,
+    output:
         npz="results/models/manifolds/swissroll.npz",
         metrics="results/metrics/manifolds.json",
-    ),
-    params=dict(
-        **pick(MANIFOLDS["swiss_roll"], "n", "k", "noise", "ae"),
-        max_dim=MANIFOLDS["max_dim"],
-    ),
-)
+    log:
+        log_path("manifolds_swissroll"),
+    benchmark:
+        bench_path("manifolds_swissroll")
+    conda:
+        conda_env("torch")
+    resources:
+        **compute_resources(gpu=True),
+    params:
+        **compute_params(
+            "manifolds_swissroll",
+            dict(
+                **pick(MANIFOLDS["swiss_roll"], "n", "k", "noise", "ae"),
+                max_dim=MANIFOLDS["max_dim"],
+            ),
+            gpu=True,
+        ),
+    script:
+        "../scripts/manifolds_swissroll.py"
 
-compute_rule(
-    "manifolds_mnist_residual",
-    "manifolds_mnist_residual.py",
-    input=dict(mnist=MNIST),
-    output=dict(metrics="results/metrics/manifolds_mnist_residual.json"),
-    params=dict(
-        **pick(MANIFOLDS["mnist"], "n", "digit", "k"), max_dim=MANIFOLDS["max_dim"]
-    ),
-    env="data",
-)
+
+rule manifolds_mnist_residual:
+    input:
+        library=library_of("manifolds_mnist_residual.py"),
+        mnist=MNIST,
+    output:
+        metrics="results/metrics/manifolds_mnist_residual.json",
+    log:
+        log_path("manifolds_mnist_residual"),
+    benchmark:
+        bench_path("manifolds_mnist_residual")
+    conda:
+        conda_env("data")
+    resources:
+        **compute_resources(),
+    params:
+        **compute_params(
+            "manifolds_mnist_residual",
+            dict(
+                **pick(MANIFOLDS["mnist"], "n", "digit", "k"),
+                max_dim=MANIFOLDS["max_dim"],
+            ),
+        ),
+    script:
+        "../scripts/manifolds_mnist_residual.py"
 
 
-register_section(
+MANIFOLDS_SECTION = register_section(
     "manifolds",
     notebook="04_manifolds.ipynb",
     inputs=dict(
@@ -56,3 +98,28 @@ register_section(
         rules.manifolds_mnist_residual.output.metrics,
     ],
 )
+
+
+rule notebook_manifolds:
+    input:
+        **notebook_input(MANIFOLDS_SECTION),
+    output:
+        **notebook_output(MANIFOLDS_SECTION),
+    log:
+        log_path("notebook_manifolds"),
+    benchmark:
+        bench_path("notebook_manifolds")
+    group:
+        "figures"
+    conda:
+        conda_env("notebook")
+    params:
+        **notebook_params(MANIFOLDS_SECTION),
+    shell:
+        PAPERMILL
+
+
+rule chapter_manifolds:
+    input:
+        chapter_targets(MANIFOLDS_SECTION),
+    localrule: True

@@ -1,42 +1,8 @@
-# Last stage: one self-contained HTML report in lecture order, plus named targets for each chapter and figure.
+# Last stage: one self-contained HTML report in lecture order, plus a named target for each figure.
 from aevq import report_text
 
 REPORT_FIGURES = [f["path"] for s in SECTIONS for f in s["figures"]]
 REPORT_PRODUCTS = [p for s in SECTIONS for p in s["products"]]
-
-
-# Each chapter's notebook rule, from its register_section() declaration: papermill runs the notebook on the declared
-# inputs (paths injected as parameters) and it writes the declared figures and tables; nothing in it trains.
-for _section in SECTIONS:
-
-    rule:
-        name:
-            f"notebook_{_section['key']}"
-        input:
-            **_section["inputs"],
-            library=library_of(_section["notebook"]),
-            notebook=repo_path(f"notebooks/{_section['notebook']}"),
-        output:
-            **{f: figure(f, _section["category"]) for f in _section["figure_names"]},
-            **{
-                f"table_{t}": table(t, _section["category"])
-                for t in _section["table_names"]
-            },
-            notebook=f"results/notebooks/{_section['notebook']}",
-        log:
-            log_path(f"notebook_{_section['key']}"),
-        benchmark:
-            bench_path(f"notebook_{_section['key']}")
-        group:
-            "figures"
-        conda:
-            conda_env("notebook")
-        params:
-            args=papermill_parameters,
-            figure_args=_section["figure_args"],
-        shell:
-            "papermill -k python3 --no-progress-bar {input.notebook} {output.notebook} {params.args}"
-            " {params.figure_args} > {log} 2>&1"
 
 
 # What each chapter's figures stand on, for the provenance line under every figure: the notebook, the artefacts it
@@ -64,10 +30,9 @@ report_text.register_roles(
 )
 
 
-compute_rule(
-    "report",
-    "build_report.py",
-    input=dict(
+rule report:
+    input:
+        library=library_of("build_report.py"),
         figures=REPORT_FIGURES,
         tables=[t["path"] for s in SECTIONS for t in s["tables"]],
         metrics=[m for s in SECTIONS for m in s["metrics"]],
@@ -76,31 +41,32 @@ compute_rule(
         ],
         intros=[s["intro_path"] for s in SECTIONS],
         coverage=repo_path("workflow/report/coverage.yaml"),
-    ),
-    output=dict(html="results/report.html"),
-    params=dict(
-        sections=sorted(SECTIONS, key=lambda s: s["order"]),
-        config=pipeline.provenance_config(config),
-        provenance=REPORT_PROVENANCE,
-    ),
-    env="notebook",
-)
+    output:
+        html="results/report.html",
+    log:
+        log_path("report"),
+    benchmark:
+        bench_path("report")
+    conda:
+        conda_env("notebook")
+    resources:
+        **compute_resources(),
+    params:
+        **compute_params(
+            "report",
+            dict(
+                sections=sorted(SECTIONS, key=lambda s: s["order"]),
+                config=pipeline.provenance_config(config),
+                provenance=REPORT_PROVENANCE,
+            ),
+        ),
+    script:
+        "../scripts/build_report.py"
 
 
-# `snakemake --cores all chapter_data` rebuilds one chapter; `snakemake --cores all fig_data_mnist_samples`
-# one figure (the notebook that draws it runs; training rules are cached and never rerun for a figure).
-for _section in SECTIONS:
-
-    rule:
-        name:
-            f"chapter_{_section['key']}"
-        input:
-            [f["path"] for f in _section["figures"]]
-            + [t["path"] for t in _section["tables"]]
-            + _section["products"],
-        localrule: True
-
-
+# `snakemake --cores all fig_data_mnist_samples` rebuilds one figure (the notebook that draws it runs; training
+# rules are cached and never rerun for a figure); each chapter file declares its `chapter_<key>` target. One alias per
+# figure, named after the file its notebook saves (aevq.pipeline.notebook_products), so made here in a loop.
 for _fig in REPORT_FIGURES:
 
     rule:
