@@ -76,6 +76,26 @@ class MnistMLPModel(nn.Module):
         """The block that builds the layers: nn.Linear's default init draws there from this model's own stream."""
         return PrivateTorchRNG(self.seed, self.device).active()
 
+    def _fit_adam(self, xt: torch.Tensor, *, epochs: int, batch_size: int, lr: float, desc: str, precision: str):
+        """Adam on minibatches of ``self.loss`` (reshuffled by ``self.generator``) at ``precision`` (fp32, or bf16
+        autocast: :mod:`aevq.precision`); the loss per epoch goes to ``history_``; the model is left in eval mode."""
+        from aevq.training import fit_minibatch
+
+        self.train()
+        opt = torch.optim.Adam(self.parameters(), lr=lr)
+        self.history_ = fit_minibatch(
+            self.loss,
+            opt,
+            xt,
+            epochs=epochs,
+            batch_size=batch_size,
+            generator=self.generator,
+            desc=desc,
+            precision=precision,
+        )
+        self.eval()
+        return self
+
 
 class GaussianAE(MnistMLPModel, CodeSizes):
     """AE (``kind="ae"``) or VAE / beta-VAE (``kind="vae"``) with an MLP 784-hidden-d encoder and mirrored decoder."""
@@ -141,23 +161,12 @@ class GaussianAE(MnistMLPModel, CodeSizes):
         precision: str = "fp32",
     ) -> GaussianAE:
         """Adam on minibatches of ``loss``; ``precision`` fp32 or bf16 (autocast, :mod:`aevq.precision`)."""
-        from aevq.training import as_tensor, fit_minibatch
+        from aevq.training import as_tensor
 
-        self.train()
         xt = as_tensor(x, self.device)
-        opt = torch.optim.Adam(self.parameters(), lr=lr)
-        self.history_ = fit_minibatch(
-            self.loss,
-            opt,
-            xt,
-            epochs=epochs,
-            batch_size=batch_size,
-            generator=self.generator,
-            desc=desc or self.kind,
-            precision=precision,
+        return self._fit_adam(
+            xt, epochs=epochs, batch_size=batch_size, lr=lr, desc=desc or self.kind, precision=precision
         )
-        self.eval()
-        return self
 
     # -- scikit-learn style ------------------------------------------------------------------------------------
     @torch.no_grad()

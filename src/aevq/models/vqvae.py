@@ -90,7 +90,7 @@ class VQVAE(MnistMLPModel, CodeSizes):
     def fit(
         self, x: np.ndarray, *, epochs: int, batch_size: int, lr: float, desc: str = "vqvae", precision: str = "fp32"
     ) -> VQVAE:
-        from aevq.training import as_tensor, fit_minibatch
+        from aevq.training import as_tensor
 
         self.train()
         xt = as_tensor(x, self.device)
@@ -98,18 +98,7 @@ class VQVAE(MnistMLPModel, CodeSizes):
             pick = torch.randint(0, len(xt), (self.K,), generator=self.generator, device=self.generator.device)
             slot = torch.randint(0, self.m, (self.K,), generator=self.generator, device=self.generator.device)
             self.codebook.copy_(self.z_e(xt[pick.to(self.device)])[torch.arange(self.K), slot.to(self.device)])
-        opt = torch.optim.Adam(self.parameters(), lr=lr)
-        self.history_ = fit_minibatch(
-            self.loss,
-            opt,
-            xt,
-            epochs=epochs,
-            batch_size=batch_size,
-            generator=self.generator,
-            desc=desc,
-            precision=precision,
-        )
-        self.eval()
+        self._fit_adam(xt, epochs=epochs, batch_size=batch_size, lr=lr, desc=desc, precision=precision)
         counts = np.zeros((self.m, self.K))
         for slot, row in enumerate(self.code_histogram(x)):
             counts[slot] = row
