@@ -317,7 +317,7 @@ def test_the_timing_table_says_which_precision_each_training_job_ran(tmp_path):
     metrics = {
         "deep_ae_pretrain": {"timing": {"precision": "bf16", "fraction_of_matmul": 0.41}},
         "deep_ae_pretrained": {"timing": {"precision": "bf16", "finetune": {"fraction_of_matmul": 0.52}}},
-        "limits": {"training": {"vae_d20": {"job": "limits_train_vae_d20", "precision": "fp32"}}},
+        "limits": {"timing": {"training": {"vae_d20": {"job": "limits_train_vae_d20", "precision": "fp32"}}}},
         "ppca": {"timing": {"fit_s": 3.0}},  # no training precision: not a torch training job
     }
     speeds = training_speeds(metrics)

@@ -306,7 +306,7 @@ def benchmark_rows(bench_dir: Path) -> list[tuple[str, float, str]]:
 def training_speeds(metrics: Mapping[str, Any]) -> dict[str, tuple[str, float | None]]:
     """Per training job (its benchmark's name): the precision it trained in and the fraction of that precision's
     dense-matmul rate its training reached, from the metrics documents that record them (the deep AE's nets and
-    RBMs, under "timing"; the limits models, under "training", each with its job's name)."""
+    RBMs, under "timing"; the limits models, under "timing" / "training", each with its job's name)."""
     out: dict[str, tuple[str, float | None]] = {}
     for stem, doc in metrics.items():
         if not isinstance(doc, Mapping):
@@ -315,7 +315,7 @@ def training_speeds(metrics: Mapping[str, Any]) -> dict[str, tuple[str, float | 
         if isinstance(timing, Mapping) and "precision" in timing:
             rate = timing.get("fraction_of_matmul", (timing.get("finetune") or {}).get("fraction_of_matmul"))
             out[stem] = (timing["precision"], rate)
-        for record in (doc.get("training") or {}).values():
+        for record in ((timing if isinstance(timing, Mapping) else {}).get("training") or {}).values():
             if isinstance(record, Mapping) and "job" in record and "precision" in record:
                 out[record["job"]] = (record["precision"], record.get("fraction_of_matmul"))
     return out
