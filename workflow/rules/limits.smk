@@ -10,6 +10,14 @@ LIMITS_MODELS = expand(
 )
 
 
+def limits_training(dim):
+    """How the models at latent size ``dim`` train: limits.train with what limits.train_at_dim["d<dim>"] changes, in
+    the top-level precision unless that says otherwise (canonical, as every param)."""
+    settings = dict(precision=config["precision"], **LIMITS["train"])
+    settings.update(LIMITS["train_at_dim"].get(f"d{dim}", {}))
+    return pipeline.canonical(settings)
+
+
 wildcard_constraints:
     limits_model="ae|vae|beta[0-9.]+|vqvae",
     limits_dim="[0-9]+",
@@ -61,9 +69,8 @@ rule limits_train:
                 ),
                 binarize_seed=rule_seed("mnist_binarized"),
                 n_train=MNIST_SIZES["n_train"],
-                # fp32 whatever config["precision"]: in bf16 the d = 2 confidence claim changed its verdict
-                precision="fp32",
-                **pick(LIMITS, "hidden", "train", "vqvae"),
+                train=lambda w: limits_training(w.limits_dim),
+                **pick(LIMITS, "hidden", "vqvae"),
             ),
             gpu=True,
         ),

@@ -14,11 +14,11 @@ with snakemake_job(snakemake):
     p = snakemake.params
     name, dim = snakemake.wildcards.limits_model, int(snakemake.wildcards.limits_dim)
     device, _ = start_torch_job(p.seed, p.device, threads=snakemake.threads)
-    precision = resolve(p.precision, device)  # fp32 or bf16 (auto: bf16 where the hardware has it)
+    tr = p.train  # limits.train with the overrides of this latent size (limits.train_at_dim)
+    precision = resolve(tr["precision"], device)  # fp32 or bf16 (auto: bf16 where the hardware has it)
     gflops_ref = matmul_gflops(seconds=0.5, device=device, precision=precision)  # the rate training is put against
     x_train, _, _, _ = binarized_mnist(snakemake.input.mnist, p.binarize_seed, n_train=p.n_train, n_test=1)
     model = build_model(name, dim, hidden=p.hidden, vqvae=p.vqvae, device=device, seed=p.seed)
-    tr = p.train
     t0 = time.perf_counter()
     model.fit(
         x_train,
@@ -38,7 +38,7 @@ with snakemake_job(snakemake):
         timing={
             "job": Path(snakemake.log[0]).stem,  # its benchmark's name, for the report's timing table
             "precision": precision,
-            "precision_setting": p.precision,
+            "precision_setting": tr["precision"],
             "train_seconds": seconds,
             **{k: speed[k] for k in ("samples_per_s", "achieved_gflops", "matmul_gflops", "fraction_of_matmul")},
         },
