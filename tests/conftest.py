@@ -180,7 +180,9 @@ def quick_build(tmp_path_factory) -> QuickBuild:
     CI-replay and SLURM test reads it or works on a copy of it (``built_copy``); none may change it.
 
     With AEVQ_QUICK_BUILD naming a folder, the build lives there and is reused by a later pytest run as long as the
-    sources are byte for byte the same (``source_digest``): .ci/run builds once for its two passes."""
+    sources are byte for byte the same (``source_digest``): .ci/run builds once for its two passes. With
+    AEVQ_QUICK_BUILD_REUSE_ONLY=1 as well, it waits for the build another run is making there and never
+    rebuilds: .ci/run's SLURM pass runs beside the README pass, which makes the build, and whose tests read it."""
     shared = os.environ.get("AEVQ_QUICK_BUILD")
     root = Path(shared) if shared else tmp_path_factory.mktemp("e2e")
     repo, stamp = root / "repo", root / "quick-build.json"
@@ -189,6 +191,8 @@ def quick_build(tmp_path_factory) -> QuickBuild:
         done = json.loads(stamp.read_text())
         if done["sources"] == digest and repo.is_dir():
             return QuickBuild(repo, done["wall_s"])
+    if shared and os.environ.get("AEVQ_QUICK_BUILD_REUSE_ONLY") == "1":
+        return _wait_for_build(repo, stamp, digest)
     if repo.exists():
         shutil.rmtree(repo)
     copy_repo(repo)
@@ -198,6 +202,28 @@ def quick_build(tmp_path_factory) -> QuickBuild:
     assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-8000:]
     stamp.write_text(json.dumps({"sources": digest, "wall_s": wall}))
     return QuickBuild(repo, wall)
+
+
+def _wait_for_build(repo: Path, stamp: Path, digest: str) -> QuickBuild:
+    """The build another pytest run is making there (AEVQ_QUICK_BUILD_REUSE_ONLY=1), once its stamp appears, within
+    the time budget; never a rebuild. A stamp for other sources is an error at once."""
+    start = time.monotonic()
+    while not stamp.is_file():
+        if (stamp.parent / "builder-ended").exists() and not stamp.is_file():  # .ci/run: the README pass is over
+            pytest.fail(f"the run that makes the quick build in {stamp.parent} ended without it", pytrace=False)
+        if time.monotonic() - start > time_budget_s():
+            pytest.fail(
+                f"no quick build appeared in {stamp.parent} within AEVQ_TEST_TIMEOUT_S={time_budget_s():.0f} s, and"
+                " AEVQ_QUICK_BUILD_REUSE_ONLY=1 forbids making one here",
+                pytrace=False,
+            )
+        time.sleep(2)
+    done = json.loads(stamp.read_text())
+    if done["sources"] != digest or not repo.is_dir():
+        pytest.fail(
+            f"the quick build in {stamp.parent} is for other sources (AEVQ_QUICK_BUILD_REUSE_ONLY=1)", pytrace=False
+        )
+    return QuickBuild(repo, done["wall_s"])
 
 
 @pytest.fixture

@@ -95,3 +95,22 @@ def _jobs_of(repo: Path, target: str) -> list[dict]:
     res = run_command([*cmd, "-d", str(repo), "--target", target])
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
     return json.loads(out.read_text())
+
+
+def test_the_limits_models_train_as_their_latent_size_says(tmp_path):
+    """limits.train for every model, with limits.train_at_dim's changes at its size (d = 2: fp32, the former protocol,
+    chosen on validation there), the top-level precision elsewhere; an overlay that sets one size's rate changes only
+    that size's jobs."""
+
+    def training(*args):
+        jobs = [j for j in planned_jobs(*args) if j["rule"] == "limits_train"]
+        return {f"{j['wildcards']['limits_model']}_d{j['wildcards']['limits_dim']}": j["params"]["train"] for j in jobs}
+
+    full = training()
+    assert full["vae_d2"] == full["ae_d2"] == {"batch_size": 100, "epochs": 30, "lr": 0.001, "precision": "fp32"}
+    assert full["vae_d20"] == full["vqvae_d32"] == {"batch_size": 250, "epochs": 30, "lr": 0.0015, "precision": "auto"}
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text("precision: fp32\nlimits:\n  train_at_dim:\n    d20: {lr: 0.002}\n")
+    changed = training("--configfile", str(REPO / "config/config.yaml"), str(overlay))
+    assert changed["vae_d20"] == {**full["vae_d20"], "lr": 0.002, "precision": "fp32"}
+    assert changed["vae_d2"] == full["vae_d2"] and changed["vqvae_d32"] == {**full["vqvae_d32"], "precision": "fp32"}
