@@ -241,3 +241,17 @@ def test_artefacts_are_traced_to_their_rule_script_and_library():
     assert pipeline.produced_by("results/metrics/a.json", producers)["rule"] == "a"
     assert pipeline.produced_by("results/metrics/run_x1.json", producers)["rule"] == "runs"
     assert pipeline.produced_by("results/metrics/other.json", producers) is None
+
+
+def test_limits_training_is_the_section_with_its_sizes_changes_canonical():
+    config = {
+        "precision": "auto",
+        "limits": {
+            "train": {"lr": 0.0015, "epochs": 30, "batch_size": 250},
+            "train_at_dim": {"d2": {"precision": "fp32", "lr": 0.001, "batch_size": 100}},
+        },
+    }
+    d2, d20 = pipeline.limits_training(config, "2"), pipeline.limits_training(config, 20)
+    assert d2 == {"batch_size": 100, "epochs": 30, "lr": 0.001, "precision": "fp32"}
+    assert d20 == {"batch_size": 250, "epochs": 30, "lr": 0.0015, "precision": "auto"}
+    assert list(d2) == sorted(d2) and list(d20) == sorted(d20)

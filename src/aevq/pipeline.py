@@ -175,6 +175,15 @@ def pick(section: Mapping, *keys: str) -> dict:
     return canonical({k: section[k] for k in keys})
 
 
+def limits_training(config: Mapping, dim: int | str) -> dict:
+    """How the limits chapter's models at latent size ``dim`` train: ``limits.train`` with what
+    ``limits.train_at_dim["d<dim>"]`` changes, in the top-level ``precision`` unless that says otherwise (canonical,
+    as every param)."""
+    settings = {"precision": config["precision"], **config["limits"]["train"]}
+    settings.update(config["limits"]["train_at_dim"].get(f"d{dim}", {}))
+    return canonical(settings)
+
+
 # -- notebooks -------------------------------------------------------------------------------------------------------
 
 # A figure or table a notebook writes: a string literal "NAME.png" / "NAME.csv" (its save path's file name).

@@ -14,10 +14,10 @@ rule mnist:
         log_path("mnist"),
     benchmark:
         bench_path("mnist")
-    retries: config["data"]["mnist"]["retries"]
     # seconds of work that most jobs wait for; without it the jobs that need no data (Helmholtz, priority 5) went
     # first, and the deep AE's chain started 5 minutes late at full scale (2026-12-05)
     priority: 50
+    retries: config["data"]["mnist"]["retries"]
     conda:
         conda_env("data")
     resources:

@@ -10,14 +10,6 @@ LIMITS_MODELS = expand(
 )
 
 
-def limits_training(dim):
-    """How the models at latent size ``dim`` train: limits.train with what limits.train_at_dim["d<dim>"] changes, in
-    the top-level precision unless that says otherwise (canonical, as every param)."""
-    settings = dict(precision=config["precision"], **LIMITS["train"])
-    settings.update(LIMITS["train_at_dim"].get(f"d{dim}", {}))
-    return pipeline.canonical(settings)
-
-
 wildcard_constraints:
     limits_model="ae|vae|beta[0-9.]+|vqvae",
     limits_dim="[0-9]+",
@@ -69,7 +61,7 @@ rule limits_train:
                 ),
                 binarize_seed=rule_seed("mnist_binarized"),
                 n_train=MNIST_SIZES["n_train"],
-                train=lambda w: limits_training(w.limits_dim),
+                train=lambda w: pipeline.limits_training(config, w.limits_dim),
                 **pick(LIMITS, "hidden", "vqvae"),
             ),
             gpu=True,
