@@ -7,12 +7,13 @@ REPORT_PRODUCTS = [p for s in SECTIONS for p in s["products"]]
 
 # What each chapter's figures stand on, for the provenance line under every figure: the notebook, the artefacts it
 # reads and the rule, script and library modules that made each one (read from the rules declared above).
+ARTEFACT_PRODUCERS = pipeline.artefact_producers(workflow.rules, workflow.basedir)
 REPORT_PROVENANCE = {
     s["key"]: pipeline.section_provenance(
         s["notebook"],
         s["inputs"],
         library_of(s["notebook"]),
-        pipeline.artefact_producers(workflow.rules, workflow.basedir),
+        ARTEFACT_PRODUCERS,
         workflow.basedir,
     )
     for s in SECTIONS
