@@ -94,6 +94,7 @@ rule deep_ae_random_init:
         log_path("deep_ae_random_init"),
     benchmark:
         bench_path("deep_ae_random_init")
+    priority: 10
     conda:
         conda_env("torch")
     threads: HEAVY_THREADS
@@ -214,6 +215,8 @@ rule deep_ae_logistic_pca:
         log_path("deep_ae_logistic_pca"),
     benchmark:
         bench_path("deep_ae_logistic_pca")
+    # the longest jobs first, so that none ends the run alone (tests/bench/schedule.py)
+    priority: 8
     conda:
         conda_env("torch")
     threads: HEAVY_THREADS

@@ -26,6 +26,8 @@ rule limits_classifier:
         log_path("limits_classifier"),
     benchmark:
         bench_path("limits_classifier")
+    # the chain ends with minutes of evaluation: before the short jobs, so that none ends the run alone
+    priority: 6
     conda:
         conda_env("torch")
     threads: HEAVY_THREADS
@@ -47,6 +49,7 @@ rule limits_train:
         log_path("limits_train_{limits_model}_d{limits_dim}"),
     benchmark:
         bench_path("limits_train_{limits_model}_d{limits_dim}")
+    priority: 6
     conda:
         conda_env("torch")
     threads: HEAVY_THREADS
@@ -85,6 +88,7 @@ rule limits_evaluate:
         log_path("limits_evaluate"),
     benchmark:
         bench_path("limits_evaluate")
+    priority: 6
     conda:
         conda_env("torch")
     threads: HEAVY_THREADS

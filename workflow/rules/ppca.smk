@@ -13,7 +13,7 @@ rule ppca_fit:
         log_path("ppca_fit"),
     benchmark:
         bench_path("ppca_fit")
-    priority: 5  # minutes of EM at full scale that nothing else waits for: started early, it never ends a run alone
+    priority: 8  # minutes of EM at full scale that nothing else waits for: started early, it never ends a run alone
     conda:
         conda_env("data")
     threads: PPCA["blas_threads"] or HEAVY_THREADS
