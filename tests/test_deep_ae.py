@@ -167,6 +167,42 @@ def test_early_stopping_chooses_on_validation_and_never_reads_the_test_set():
     assert n1 - 1 < 60 and n1 - 1 == e1 + 4  # it stopped 4 epochs after the chosen one
 
 
+def test_monitoring_every_kth_epoch_changes_nothing_but_which_epochs_carry_the_monitor():
+    """The monitor runs at the start, every k-th epoch, after the last and at the chosen epoch; the choice, the weights
+    and every monitored value are those of monitoring every epoch (the chosen epoch's measured on restored weights)."""
+    runs = {}
+    for every in (1, 4):
+        x, x_val, x_test, g = _tiny_problem()
+        model = DeepAutoencoder([16, 8, 4], generator=g)
+        res = fine_tune(
+            model,
+            x,
+            x_val,
+            max_epochs=60,
+            patience=4,
+            batch_size=20,
+            lr=0.05,
+            generator=g,
+            monitor=lambda net, x_test=x_test: {"test_error": evaluate(net, x_test)["error"]},
+            monitor_every=every,
+        )
+        runs[every] = (res, [p.detach().clone() for p in model.parameters()], evaluate(model, x_test)["error"])
+    (every_epoch, w1, final1), (sparse, w3, final3) = runs[1], runs[4]
+    last = len(sparse.history) - 1
+    assert sparse.best_epoch == every_epoch.best_epoch and last == len(every_epoch.history) - 1 < 60
+    assert all(torch.equal(a, b) for a, b in zip(w1, w3, strict=True))
+    monitored = {h["epoch"] for h in sparse.history if "test_error" in h}
+    assert monitored == {e for e in range(last + 1) if e % 4 == 0} | {last, sparse.best_epoch}
+    assert sparse.best_epoch % 4 != 0  # this run checks the restored weights' pass (not a scheduled one)
+    for h in sparse.history:
+        assert h["val_error"] == every_epoch.history[h["epoch"]]["val_error"]
+        if "test_error" in h:
+            assert h["test_error"] == every_epoch.history[h["epoch"]]["test_error"]
+    assert sparse.history[sparse.best_epoch]["test_error"] == final3 == final1
+    with pytest.raises(ValueError, match="monitor_every"):
+        fine_tune(model, x, x_val, max_epochs=1, patience=1, batch_size=20, lr=0.05, generator=g, monitor_every=0)
+
+
 def test_fine_tune_raises_on_divergence_and_on_no_improvement():
     x, x_val, _, g = _tiny_problem()
     with pytest.raises(DivergenceError, match="diverged|no epoch improved"):
@@ -243,6 +279,25 @@ def test_logistic_pca_fits_low_rank_bernoulli_data():
     x_hat = model.decode(model.encode(x[:50]))
     mean_err = ((x[:50] - x.mean(0)) ** 2).sum(1).mean()
     assert ((x[:50] - x_hat) ** 2).sum(1).mean() < 0.1 * mean_err
+
+
+def test_logistic_pca_gradients_written_out_equal_autograd():
+    """The blocked, hand-derived gradients equal autograd's on the cross-entropy, over a last block that is partial."""
+    from aevq.models.logistic_pca import GRADIENT_BLOCK_ROWS, cross_entropy, cross_entropy_gradients
+
+    g = torch.Generator().manual_seed(3)
+    n = 2 * GRADIENT_BLOCK_ROWS + 37
+    x = torch.rand(n, 20, generator=g, dtype=torch.float64)
+    z, w, mu = (torch.randn(*shape, generator=g, dtype=torch.float64) for shape in ((n, 3), (20, 3), (20,)))
+    params = [t.clone().requires_grad_(True) for t in (z, w, mu)]
+    reference = cross_entropy(x, *params)
+    reference.backward()
+    loss, grad_z, grad_w, grad_mu = cross_entropy_gradients(x, z, w, mu)
+    assert loss == pytest.approx(reference.item(), rel=1e-12)
+    for ours, theirs in zip((grad_z, grad_w, grad_mu), params, strict=True):
+        torch.testing.assert_close(ours, theirs.grad, rtol=1e-10, atol=1e-14)
+    codes_only = cross_entropy_gradients(x, z, w, mu, decoder=False)
+    assert codes_only[0] == loss and torch.equal(codes_only[1], grad_z) and codes_only[2:] == (None, None)
 
 
 def test_logistic_pca_encode_leaves_basis_fixed_and_linear_encoder_runs():
@@ -457,9 +512,11 @@ def test_chapter_nets_in_miniature(kind):
     if kind == "pretrained":  # unrolled: the decoder is the encoder transposed
         assert all(torch.equal(d.weight, e.weight.T) for e, d in zip(model.enc, reversed(model.dec), strict=True))
     before = evaluate(model, x)["error"]
-    ft = dict(max_epochs=3, patience=3, lr=0.01, optimizer="adam", batch_size=20, cg_block=50, cg_line_searches=3)
+    ft = dict(optimizer="adam", max_epochs=3, patience=3, lr=0.01, batch_size=20, cg_block=50, cg_line_searches=3)
+    ft["monitor_every"] = 2
     result = ch.fine_tune_net(model, x, x_val, x_test, finetune=ft, generator=g, desc=kind)
-    assert all({"train_error", "test_error"} <= set(h) for h in result.history)
+    monitored = {h["epoch"] for h in result.history if {"train_error", "test_error"} <= set(h)}
+    assert monitored == {0, 2, 3, result.best_epoch}
     assert result.history[0]["train_error"] == before  # the monitor's probe: the first training images (all here)
     arrays = ch.reconstruction_arrays(model, x_test, y_test, with_codes=kind == "codes2d")
     assert arrays["recon"].shape == (10, 16) and ("codes" in arrays) == (kind == "codes2d")
