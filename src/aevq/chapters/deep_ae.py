@@ -264,7 +264,8 @@ def fine_tune_net(model, x, x_val, x_test, *, finetune: dict, generator, desc: s
     """``aevq.models.deep_ae.fine_tune`` with the ``deep_ae.finetune`` (or ``.shallow``) config block (its
     ``batch_size``: Adam's minibatch) at ``precision`` (fp32 or bf16); the epoch is chosen on ``x_val``. The test
     error and the error on the first ``MONITOR_TRAIN_IMAGES`` training images are recorded for the figure, never
-    compared: before training, every ``monitor_every``-th epoch, after the last one and at the chosen one."""
+    compared: before training, after each of the first ``monitor_every`` epochs and every ``monitor_every``-th one,
+    after the last one and at the chosen one."""
     from aevq.models.deep_ae import evaluate, fine_tune
 
     train_probe = x[:MONITOR_TRAIN_IMAGES]

@@ -234,9 +234,9 @@ class FineTuneResult:
     """Per-epoch records (epoch 0 = before any update) and the epoch chosen on the validation split.
 
     Each record holds ``train_cross_entropy`` (mean over the epoch's updates; None at epoch 0), ``val_error``,
-    ``val_cross_entropy``, ``seconds`` (the update steps only) and, on the monitored epochs (the start, every
-    ``monitor_every``-th, the last and the chosen one), whatever ``monitor`` returned (e.g. the test error, drawn in
-    the figure but never read here).
+    ``val_cross_entropy``, ``seconds`` (the update steps only) and, on the monitored epochs (the start, the first
+    ``monitor_every``, every ``monitor_every``-th, the last and the chosen one), whatever ``monitor`` returned (e.g.
+    the test error, drawn in the figure but never read here).
     """
 
     history: list[dict]
@@ -270,9 +270,10 @@ def fine_tune(
     The selection rule (early stopping): after each epoch the validation error (the paper's squared error) is
     measured; the weights with the lowest one are kept, and training stops once ``patience`` epochs in a row brought
     no new lowest value, or after ``max_epochs``. The test set is not an argument: ``monitor(model)`` may measure it
-    for the figure, and its values are stored but never compared. It runs before training, after every
-    ``monitor_every``-th epoch and after the last one; the chosen epoch's record gets it too, measured once its weights
-    are restored (the same weights, so the same numbers as a pass at that epoch). A monitor pass of a 10000-image test
+    for the figure, and its values are stored but never compared. It runs before training, after each of the first
+    ``monitor_every`` epochs (where the curves fall fastest), after every ``monitor_every``-th one and after the last;
+    the chosen epoch's record gets it too, measured once its weights are restored (the same weights, so the same
+    numbers as a pass at that epoch). A monitor pass of a 10000-image test
     set costs about a quarter of a 1000-case-block epoch in bf16, so the full profile draws every 5th epoch.
 
     ``optimizer="adam"``: Adam on minibatches of ``batch_size``, reshuffled every epoch. ``optimizer="cg"``: the
@@ -326,7 +327,7 @@ def fine_tune(
         if rec["val_error"] < best["val_error"]:
             best.update(epoch=epoch, val_error=rec["val_error"], state=_copy_state(model))
         stop = epoch - best["epoch"] >= patience
-        if stop or epoch % monitor_every == 0 or epoch == max_epochs:
+        if stop or epoch <= monitor_every or epoch % monitor_every == 0 or epoch == max_epochs:
             monitored(rec)
         return stop
 
