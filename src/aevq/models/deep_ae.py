@@ -273,8 +273,8 @@ def fine_tune(
     for the figure, and its values are stored but never compared. It runs before training, after each of the first
     ``monitor_every`` epochs (where the curves fall fastest), after every ``monitor_every``-th one and after the last;
     the chosen epoch's record gets it too, measured once its weights are restored (the same weights, so the same
-    numbers as a pass at that epoch). A monitor pass of a 10000-image test
-    set costs about a quarter of a 1000-case-block epoch in bf16, so the full profile draws every 5th epoch.
+    numbers as a pass at that epoch). The full profile's monitor (10000 test and 2000 training images, float32) costs
+    about a quarter of a bf16 epoch on 1000-case blocks, so it draws every 5th epoch.
 
     ``optimizer="adam"``: Adam on minibatches of ``batch_size``, reshuffled every epoch. ``optimizer="cg"``: the
     paper's protocol, ``cg_line_searches`` line searches of Polak-Ribiere conjugate gradients per block of

@@ -42,7 +42,7 @@ def cross_entropy_gradients(
 
     With logits a = z W_d^T + mu, CE = 1/N sum softplus(a) - x a, and dCE/da = (sigmoid(a) - x) / N = G, so
     dCE/dz = G W_d, dCE/dW_d = G^T z, dCE/dmu = sum_rows G. Formed block by block of ``GRADIENT_BLOCK_ROWS`` rows;
-    the loss is summed in float64.
+    the blocks' losses are added in float64.
     """
     n = x.shape[0]
     loss = torch.zeros((), dtype=torch.float64, device=x.device)
